@@ -1,0 +1,91 @@
+"""What a format reader returns, and helpers shared by the readers."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import CorruptFileError, NotReallyError, SuspiciousArchiveError
+
+BLOCK_CHARS = 3000  # the size of a "page" for formats that have no pages of their own
+
+
+@dataclass
+class Extracted:
+    """A reader's result: the title if the file names one, the text of each page, page labels."""
+
+    title: str | None
+    pages: list[str]
+    page_unit: str
+    labels: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def split_blocks(text: str, size: int = BLOCK_CHARS) -> list[str]:
+    """Cut text into pages of about `size` characters, at paragraph ends where possible.
+
+    A block is closed at the first paragraph break after `size` characters; a paragraph longer
+    than twice `size` is cut at a line or sentence end, else hard.
+    """
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n")]
+    blocks: list[str] = []
+    current: list[str] = []
+    length = 0
+    for paragraph in paragraphs:
+        while len(paragraph) > 2 * size:
+            cut = _soft_cut(paragraph, size)
+            head, paragraph = paragraph[:cut].rstrip(), paragraph[cut:].lstrip()
+            if current:
+                blocks.append("\n\n".join(current))
+                current, length = [], 0
+            blocks.append(head)
+        if not paragraph.strip():
+            continue
+        current.append(paragraph)
+        length += len(paragraph) + 2
+        if length >= size:
+            blocks.append("\n\n".join(current))
+            current, length = [], 0
+    if current:
+        blocks.append("\n\n".join(current))
+    return blocks or [""]
+
+
+def _soft_cut(text: str, size: int) -> int:
+    for mark in ("\n", ". ", "? ", "! ", "; ", " "):
+        at = text.rfind(mark, size // 2, size + size // 2)
+        if at > 0:
+            return at + len(mark)
+    return size
+
+
+def open_zip_safely(path: Path, kind: str, limits) -> zipfile.ZipFile:
+    """Open a DOCX/EPUB container, refusing corrupt archives and zip bombs before unpacking."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+        if magic != b"PK\x03\x04":
+            raise NotReallyError(path, kind) from None
+        raise CorruptFileError(path) from None
+    packed = path.stat().st_size
+    unpacked = 0
+    for info in archive.infolist():
+        unpacked += info.file_size
+        # Per-entry ratio catches one highly compressed entry hiding in a normal-sized file.
+        if info.compress_size and info.file_size / info.compress_size > limits.max_unpack_ratio * 5:
+            if info.file_size > 10 * 1000**2:
+                raise SuspiciousArchiveError(path, _human(info.file_size))
+    if unpacked > limits.max_unpacked_bytes or (
+        unpacked > 10 * 1000**2 and unpacked / max(packed, 1) > limits.max_unpack_ratio
+    ):
+        raise SuspiciousArchiveError(path, _human(unpacked))
+    return archive
+
+
+def _human(n: int) -> str:
+    if n >= 1000**3:
+        return f"{n / 1000**3:.1f} GB"
+    return f"{n / 1000**2:.0f} MB"

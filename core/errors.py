@@ -1,0 +1,154 @@
+"""Errors a user can run into, each with a message a non-programmer can act on.
+
+Every error names the file it is about and says what to do next. They cross process
+boundaries (documents are parsed in a worker process), so each one pickles by its arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SUPPORTED = "PDF, Word (.docx), text (.txt, .md), web pages (.html), e-books (.epub) and tables (.csv)"
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+class LongreadError(Exception):
+    """Base of every error Longread shows to the user."""
+
+
+class DocumentError(LongreadError):
+    """A file could not be turned into a document. `str(error)` is the message to show."""
+
+    def __init__(self, path: str | Path, detail: str = "") -> None:
+        self.path = str(path)
+        self.detail = detail
+        super().__init__(self.message())
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name or self.path
+
+    def message(self) -> str:
+        return f"“{self.name}” could not be read. {self.detail}".strip()
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.detail))
+
+
+class FileMissingError(DocumentError):
+    def message(self) -> str:
+        return f"“{self.name}” was not found. It may have been moved, renamed or deleted."
+
+
+class FileAccessError(DocumentError):
+    def message(self) -> str:
+        return (
+            f"Longread is not allowed to read “{self.name}”. "
+            "Check the file's permissions, or copy it to a folder you own."
+        )
+
+
+class NotAFileError(DocumentError):
+    def message(self) -> str:
+        return f"“{self.name}” is not a regular file (it may be a device, a pipe or a broken link)."
+
+
+class UnsupportedFormatError(DocumentError):
+    def message(self) -> str:
+        return f"“{self.name}” is not a format Longread can read. It reads {SUPPORTED}."
+
+
+class EmptyFileError(DocumentError):
+    def message(self) -> str:
+        return f"“{self.name}” is empty (0 bytes), so there is nothing to read."
+
+
+class NoTextError(DocumentError):
+    def message(self) -> str:
+        return f"“{self.name}” contains no text that Longread could find."
+
+
+class FileTooLargeError(DocumentError):
+    """detail: "size,limit" in bytes."""
+
+    def message(self) -> str:
+        size, limit = (int(x) for x in self.detail.split(","))
+        return (
+            f"“{self.name}” is {_size(size)}, over the {_size(limit)} size limit. "
+            "Split it into smaller files, or raise the limit in the settings."
+        )
+
+
+class CorruptFileError(DocumentError):
+    def message(self) -> str:
+        return (
+            f"“{self.name}” looks damaged or incomplete and could not be read. "
+            "Try opening it in the program that made it and saving a fresh copy."
+        )
+
+
+class NotReallyError(CorruptFileError):
+    """The extension promises a format the bytes do not have. detail: the format's name."""
+
+    def message(self) -> str:
+        return (
+            f"“{self.name}” is named like a {self.detail} file but its contents are not {self.detail}. "
+            "It may be damaged, or renamed from another kind of file."
+        )
+
+
+class PasswordRequiredError(DocumentError):
+    def message(self) -> str:
+        return f"“{self.name}” is protected by a password. Add it again and give its password."
+
+
+class WrongPasswordError(PasswordRequiredError):
+    def message(self) -> str:
+        return f"The password given for “{self.name}” is not correct."
+
+
+class ScannedPDFError(DocumentError):
+    def message(self) -> str:
+        return (
+            f"“{self.name}” has no text layer: it looks like a scanned document, "
+            "and reading it needs text recognition (OCR), which this version cannot do yet."
+        )
+
+
+class SuspiciousArchiveError(DocumentError):
+    """A DOCX/EPUB that would unpack to far more than any real document (a "zip bomb")."""
+
+    def message(self) -> str:
+        return (
+            f"“{self.name}” was refused for safety: it would unpack to {self.detail}, "
+            "far more than any real document. It may be damaged or made to attack programs that open it."
+        )
+
+
+class ParseTimeoutError(DocumentError):
+    """detail: the limit in seconds."""
+
+    def message(self) -> str:
+        return (
+            f"Reading “{self.name}” took longer than {self.detail} seconds and was stopped. "
+            "The file may be damaged or unusually complex."
+        )
+
+
+class ParserCrashedError(DocumentError):
+    def message(self) -> str:
+        return (
+            f"Reading “{self.name}” made the document reader stop unexpectedly"
+            f"{' (' + self.detail + ')' if self.detail else ''}. The file may be damaged."
+        )
+
+
+class LibraryError(LongreadError):
+    """The on-disk library cannot be opened or changed."""
