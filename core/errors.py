@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SUPPORTED = "PDF, Word (.docx), text (.txt, .md), web pages (.html), e-books (.epub) and tables (.csv)"
+SUPPORTED = (
+    "PDF, Word (.docx), text (.txt, .md), web pages (.html), e-books (.epub) and tables (.csv)"
+)
 
 
 def _size(n: float) -> str:
@@ -99,7 +101,8 @@ class NotReallyError(CorruptFileError):
 
     def message(self) -> str:
         return (
-            f"“{self.name}” is named like a {self.detail} file but its contents are not {self.detail}. "
+            f"“{self.name}” is named like a {self.detail} file "
+            f"but its contents are not {self.detail}. "
             "It may be damaged, or renamed from another kind of file."
         )
 
@@ -128,7 +131,8 @@ class SuspiciousArchiveError(DocumentError):
     def message(self) -> str:
         return (
             f"“{self.name}” was refused for safety: it would unpack to {self.detail}, "
-            "far more than any real document. It may be damaged or made to attack programs that open it."
+            "far more than any real document. "
+            "It may be damaged, or made to attack the programs that open it."
         )
 
 
@@ -152,3 +156,11 @@ class ParserCrashedError(DocumentError):
 
 class LibraryError(LongreadError):
     """The on-disk library cannot be opened or changed."""
+
+
+class ProtectedBookError(DocumentError):
+    def message(self) -> str:
+        return (
+            f"“{self.name}” is protected by DRM (copy protection), so its text cannot be read. "
+            "Use a copy of the book without protection."
+        )

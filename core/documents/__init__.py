@@ -178,9 +178,17 @@ def load(
     check(path, limits)  # fail fast on the cheap checks, without the worker
     with _worker_lock:
         if _worker is None:
+            import atexit
+
             _worker = ParserProcess()
+            atexit.register(shutdown)
         return _worker.parse(
-            path, password=password, limits=limits, on_progress=on_progress, cancel=cancel, sha256=sha256
+            path,
+            password=password,
+            limits=limits,
+            on_progress=on_progress,
+            cancel=cancel,
+            sha256=sha256,
         )
 
 

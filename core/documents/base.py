@@ -75,9 +75,9 @@ def open_zip_safely(path: Path, kind: str, limits) -> zipfile.ZipFile:
     for info in archive.infolist():
         unpacked += info.file_size
         # Per-entry ratio catches one highly compressed entry hiding in a normal-sized file.
-        if info.compress_size and info.file_size / info.compress_size > limits.max_unpack_ratio * 5:
-            if info.file_size > 10 * 1000**2:
-                raise SuspiciousArchiveError(path, _human(info.file_size))
+        ratio = info.file_size / info.compress_size if info.compress_size else 0
+        if ratio > limits.max_unpack_ratio * 5 and info.file_size > 10 * 1000**2:
+            raise SuspiciousArchiveError(path, _human(info.file_size))
     if unpacked > limits.max_unpacked_bytes or (
         unpacked > 10 * 1000**2 and unpacked / max(packed, 1) > limits.max_unpack_ratio
     ):

@@ -47,7 +47,7 @@ class Document:
         return PAGE_SEPARATOR.join(page.text for page in self.pages)
 
     def page_at(self, offset: int) -> Page:
-        """The page that holds character `offset` of `text` (a separator belongs to the page before)."""
+        """The page holding character `offset` of `text` (a separator counts to the page before)."""
         lo, hi = 0, len(self.pages) - 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -64,6 +64,8 @@ def make_pages(texts: list[str], labels: list[str] | None = None) -> list[Page]:
     offset = 0
     for index, text in enumerate(texts):
         label = labels[index] if labels and labels[index] else str(index + 1)
-        pages.append(Page(number=index + 1, text=text, label=label, start=offset, end=offset + len(text)))
+        pages.append(
+            Page(number=index + 1, text=text, label=label, start=offset, end=offset + len(text))
+        )
         offset += len(text) + len(PAGE_SEPARATOR)
     return pages

@@ -1,23 +1,52 @@
 """A long-lived child process that parses documents, so a hostile file cannot hang or crash us.
 
-The parent sends one request at a time over a pipe and waits with a deadline. If the deadline
-passes, the user cancels, or the child dies (a crash in a C extension, the memory cap), the
-child is killed and a fresh one is started for the next file.
+The parent sends one request at a time and waits with a deadline. If the deadline passes, the
+user cancels, or the child dies (a crash in a C extension, the memory cap), the child is killed
+and a fresh one is started for the next file.
+
+The child is a plain `python -m core.documents.worker` (or, in the frozen app, the app binary
+with `--parser-worker`), talking length-prefixed pickles over its stdin/stdout. Unlike
+multiprocessing's spawn, this never re-runs the caller's `__main__`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
 from core.errors import CorruptFileError, DocumentError, ParserCrashedError, ParseTimeoutError
 
 _POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
+_HEADER = struct.Struct("!Q")
 
 
-def _serve(conn, max_memory_bytes: int | None) -> None:
-    """The child's loop: parse each request and send back ("ok", doc) or ("error", exc)."""
+def _write(stream, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read(stream):
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def serve(max_memory_bytes: int | None = None) -> None:
+    """The child's loop: parse each request and answer ("ok", doc) or ("error", exc)."""
     if max_memory_bytes:
         try:
             import resource
@@ -25,80 +54,114 @@ def _serve(conn, max_memory_bytes: int | None) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
         except (ImportError, ValueError, OSError):  # not on this OS
             pass
-    import sys
-
     sys.setrecursionlimit(5000)  # deep nesting in hostile files fails fast instead of overflowing C
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but replies may reach the parent's pipe
     from core.documents import read
 
     while True:
         try:
-            request = conn.recv()
-        except (EOFError, OSError):
+            request = _read(requests)
+        except EOFError:
             return
         if request is None:
             return
         path, password, limits, sha256 = request
 
         def progress(done: int, total: int, message: str = "") -> None:
-            conn.send(("progress", (done, total, message)))
+            _write(replies, ("progress", (done, total, message)))
 
         try:
-            doc = read(path, password=password, limits=limits, on_progress=progress, sha256=sha256)
-            conn.send(("ok", doc))
+            reply = (
+                "ok",
+                read(path, password=password, limits=limits, on_progress=progress, sha256=sha256),
+            )
         except DocumentError as e:
-            conn.send(("error", e))
+            reply = ("error", e)
         except MemoryError:
-            conn.send(("error", ParserCrashedError(path, "it needed more memory than allowed")))
+            reply = ("error", ParserCrashedError(path, "it needed more memory than allowed"))
         except RecursionError:
-            conn.send(("error", CorruptFileError(path, "nested too deeply")))
+            reply = ("error", CorruptFileError(path, "nested too deeply"))
         except Exception as e:  # any other failure inside a parser means the file is malformed
-            conn.send(("error", CorruptFileError(path, f"{type(e).__name__}: {e}"[:300])))
+            reply = ("error", CorruptFileError(path, f"{type(e).__name__}: {e}"[:300]))
+        _write(replies, reply)
+
+
+def _command(max_memory_bytes: int | None) -> list[str]:
+    memory = str(max_memory_bytes or 0)
+    if getattr(sys, "frozen", False):  # the packaged app: its own binary knows this flag
+        return [sys.executable, "--parser-worker", memory]
+    return [sys.executable, "-m", "core.documents.worker", memory]
 
 
 class ParserProcess:
     """One worker process, restarted whenever it has to be killed."""
 
     def __init__(self) -> None:
-        self._ctx = multiprocessing.get_context("spawn")
-        self._process = None
-        self._conn = None
-        self._memory = None
+        self._process: subprocess.Popen | None = None
+        self._replies: queue.Queue = queue.Queue()
+        self._memory: int | None = None
 
     def _start(self, max_memory_bytes: int | None) -> None:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=_serve, args=(child, max_memory_bytes), name="longread-parser", daemon=True
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        process = subprocess.Popen(
+            _command(max_memory_bytes),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
         )
-        process.start()
-        child.close()
-        self._process, self._conn, self._memory = process, parent, max_memory_bytes
+        replies: queue.Queue = queue.Queue()
+
+        def pump() -> None:  # move replies from the pipe to a queue the parent can wait on
+            try:
+                while True:
+                    replies.put(_read(process.stdout))
+            except Exception:
+                replies.put(("eof", None))
+
+        threading.Thread(target=pump, name="longread-parser-reader", daemon=True).start()
+        self._process, self._replies, self._memory = process, replies, max_memory_bytes
 
     def _kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join(timeout=5)
-        if self._conn is not None:
-            self._conn.close()
-        self._process = self._conn = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait(timeout=5)
+            # stdout is left to the reader thread, which sees end-of-file and stops.
+            with contextlib.suppress(OSError):
+                process.stdin.close()
 
     def close(self) -> None:
-        if self._process is not None and self._process.is_alive():
+        if self._process is not None and self._process.poll() is None:
             try:
-                self._conn.send(None)
-                self._process.join(timeout=2)
-            except (OSError, BrokenPipeError):
+                _write(self._process.stdin, None)
+                self._process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         self._kill()
 
-    def parse(self, path, *, password=None, limits=None, on_progress=None, cancel=None, sha256=None):
+    def parse(
+        self, path, *, password=None, limits=None, on_progress=None, cancel=None, sha256=None
+    ):
         from core.documents import Limits
 
         limits = limits or Limits()
-        if self._process is None or not self._process.is_alive() or self._memory != limits.max_memory_bytes:
+        if (
+            self._process is None
+            or self._process.poll() is not None
+            or self._memory != limits.max_memory_bytes
+        ):
             self._kill()
             self._start(limits.max_memory_bytes)
         path = str(Path(path))
-        self._conn.send((path, password, limits, sha256))
+        try:
+            _write(self._process.stdin, (path, password, limits, sha256))
+        except OSError:
+            self._kill()
+            raise ParserCrashedError(path, "the reader could not be started") from None
         deadline = time.monotonic() + limits.timeout_s
         while True:
             if cancel is not None and cancel.is_set():
@@ -109,33 +172,24 @@ class ParserProcess:
                 self._kill()
                 raise ParseTimeoutError(path, f"{limits.timeout_s:g}")
             try:
-                ready = self._conn.poll(min(_POLL_S, remaining))
-                if not ready:
-                    if not self._process.is_alive():
-                        raise EOFError
-                    continue
-                kind, payload = self._conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                code = self._process.exitcode if self._process else None
-                self._kill()
-                raise ParserCrashedError(path, _describe_exit(code)) from None
+                kind, payload = self._replies.get(timeout=min(_POLL_S, remaining))
+            except queue.Empty:
+                continue
             if kind == "progress":
                 if on_progress is not None:
                     on_progress(*payload)
             elif kind == "ok":
                 return payload
-            else:
+            elif kind == "error":
                 raise payload
-
-    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
-        try:
-            self._kill()
-        except Exception:
-            pass
+            else:  # the pipe closed: the child died
+                code = self._process.wait(timeout=5) if self._process else None
+                self._kill()
+                raise ParserCrashedError(path, _describe_exit(code))
 
 
 def _describe_exit(code: int | None) -> str:
-    if code is None or code == 0:
+    if not code:
         return ""
     if code < 0:
         import signal
@@ -147,3 +201,5 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+if __name__ == "__main__":
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
