@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from core.documents.base import Extracted
+from core.documents.pdf_columns import FragmentCollector, column_text
 from core.errors import (
     CorruptFileError,
     NotReallyError,
@@ -90,7 +91,7 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
     for index in range(count):
         try:
             page = reader.pages[index]
-            texts.append(_clean(page.extract_text() or ""))
+            texts.append(_clean(_page_text(page)))
         except Exception:
             # One broken page should not lose the rest of the document.
             texts.append("")
@@ -111,6 +112,17 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
         raise ScannedPDFError(path, "no text")
     notes = [f"{failed} of {count} pages could not be read"] if failed else []
     return Extracted(_title(reader), texts, "page", labels, notes)
+
+
+def _page_text(page) -> str:
+    """The page's text in reading order, putting interleaved two-column text back in order."""
+    collector = FragmentCollector()
+    text = page.extract_text(visitor_text=collector) or ""
+    try:
+        width = float(page.mediabox.width)
+    except Exception:
+        return text
+    return column_text(collector.fragments, width) or text
 
 
 def _has_images(page) -> bool:

@@ -1,0 +1,1 @@
+"""Longread's desktop window (PySide6). The only package that imports Qt."""

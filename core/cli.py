@@ -1,0 +1,261 @@
+"""`longread`: the command line. With no command it opens the window.
+
+Heavy libraries are imported inside the commands that need them, so `longread --help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    from core import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="longread",
+        description="Ask questions about your own documents, offline. "
+        "With no command, opens the Longread window.",
+    )
+    parser.add_argument("--version", action="version", version=f"longread {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def library_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--library",
+            metavar="DIR",
+            help="the library folder (default: $LONGREAD_HOME/library or your user data folder)",
+        )
+
+    add = commands.add_parser("add", help="add files or folders to the library")
+    library_option(add)
+    add.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)"
+    )
+    add.add_argument("--password", help="password for protected PDFs")
+
+    lst = commands.add_parser("list", help="list the documents in the library")
+    library_option(lst)
+    lst.add_argument("--json", action="store_true", help="print JSON")
+
+    remove = commands.add_parser("remove", help="remove a document from the library")
+    library_option(remove)
+    remove.add_argument(
+        "document", metavar="DOC_ID|PATH", help="a document's id (see `list`) or path"
+    )
+
+    extract = commands.add_parser("extract", help="print the pages Longread reads from a file")
+    extract.add_argument("path", metavar="PATH")
+    extract.add_argument("--json", action="store_true", help="print JSON")
+    extract.add_argument("--password", help="password for a protected PDF")
+    return parser
+
+
+def _error(message: str) -> int:
+    print(f"longread: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _open_library(args):
+    from pathlib import Path
+
+    from core.library import Library
+
+    return Library(Path(args.library).expanduser() if args.library else None)
+
+
+def cmd_extract(args) -> int:
+    from core.documents import Limits, load
+
+    doc = load(args.path, password=args.password, limits=Limits.from_env())
+    if args.json:
+        payload = {
+            "title": doc.title,
+            "path": doc.path,
+            "format": doc.format,
+            "page_unit": doc.page_unit,
+            "sha256": doc.sha256,
+            "pages": [
+                {
+                    "number": p.number,
+                    "label": p.label,
+                    "start": p.start,
+                    "end": p.end,
+                    "text": p.text,
+                }
+                for p in doc.pages
+            ],
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(f"{doc.title} — {len(doc.pages)} {_plural(doc.page_unit, len(doc.pages))}, {doc.format}")
+    for page in doc.pages:
+        label = f" (printed “{page.label}”)" if page.label != str(page.number) else ""
+        print(f"\n── {doc.page_unit} {page.number}{label} ──")
+        print(page.text)
+    return EXIT_OK
+
+
+def _plural(unit: str, n: int) -> str:
+    if n == 1:
+        return unit
+    return "rows" if unit == "rows" else unit + "s"
+
+
+def cmd_add(args) -> int:
+    from core.documents import Limits
+
+    cancel = threading.Event()
+    with _open_library(args) as library:
+        report = _with_progress(
+            lambda on_progress: library.add(
+                args.paths,
+                password=args.password,
+                limits=Limits.from_env(),
+                on_progress=on_progress,
+                cancel=cancel,
+            ),
+            cancel,
+        )
+    parts = [f"{len(report.added)} added"]
+    if report.updated:
+        parts.append(f"{len(report.updated)} updated")
+    parts.append(f"{len(report.unchanged)} unchanged")
+    parts.append(f"{len(report.failed)} failed")
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} skipped (not a supported format)")
+    print(", ".join(parts) + ("; stopped before the end" if report.cancelled else "") + ".")
+    for _path, message in report.failed:
+        print(f"  failed: {message}", file=sys.stderr)
+    return EXIT_OK if report.ok and not report.cancelled else EXIT_FAILED
+
+
+def _with_progress(work, cancel: threading.Event):
+    """Run `work(on_progress)` in a thread; show a progress bar on a terminal; Ctrl+C cancels."""
+    result: dict = {}
+
+    def run(on_progress) -> None:
+        try:
+            result["value"] = work(on_progress)
+        except BaseException as e:  # re-raised in the main thread
+            result["error"] = e
+
+    if sys.stderr.isatty():
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("[dim]{task.fields[message]}"),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("Adding", total=None, message="")
+
+            def on_progress(done: int, total: int, message: str = "") -> None:
+                bar.update(task, completed=done, total=total, message=message[-60:])
+
+            _run_cancellable(lambda: run(on_progress), cancel)
+    else:
+        _run_cancellable(lambda: run(None), cancel)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def _run_cancellable(target, cancel: threading.Event) -> None:
+    thread = threading.Thread(target=target, name="longread-work")
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+    except KeyboardInterrupt:
+        print("\nStopping…", file=sys.stderr)
+        cancel.set()
+        thread.join()
+
+
+def cmd_list(args) -> int:
+    with _open_library(args) as library:
+        docs = library.documents()
+    if args.json:
+        rows = [
+            {
+                "id": d.id,
+                "title": d.title,
+                "path": d.path,
+                "format": d.format,
+                "pages": d.page_count,
+                "page_unit": d.page_unit,
+                "characters": d.char_count,
+                "sha256": d.sha256,
+                "added_at": d.added_at,
+                "updated_at": d.updated_at,
+            }
+            for d in docs
+        ]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not docs:
+        print("The library is empty. Add documents with: longread add PATH")
+        return EXIT_OK
+    width = max(len(str(d.id)) for d in docs)
+    for d in docs:
+        pages = f"{d.page_count} {_plural(d.page_unit, d.page_count)}"
+        print(f"{d.id:>{width}}  {d.title}  ({d.format}, {pages})  {d.path}")
+    return EXIT_OK
+
+
+def cmd_remove(args) -> int:
+    with _open_library(args) as library:
+        info = library.remove(args.document)
+    print(f"Removed “{info.title}” ({info.path}).")
+    return EXIT_OK
+
+
+COMMANDS = {"add": cmd_add, "list": cmd_list, "remove": cmd_remove, "extract": cmd_extract}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--parser-worker"]:  # the frozen app, started as its own document reader
+        from core.documents.worker import serve
+
+        serve(int(argv[1]) if len(argv) > 1 and argv[1] != "0" else None)
+        return EXIT_OK
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        from app.main import run_app
+
+        return run_app()
+    from core.errors import LongreadError
+
+    try:
+        return COMMANDS[args.command](args)
+    except LongreadError as e:
+        return _error(str(e))
+    except KeyboardInterrupt:
+        return _error("stopped.")
+    except BrokenPipeError:  # `longread extract big.pdf | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
