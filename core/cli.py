@@ -240,10 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = _parser().parse_args(argv)
-    if args.command is None:
-        from app.main import run_app
-
-        return run_app()
+    if args.command is None:  # the window is started by app.entry, above this layer
+        _parser().print_help()
+        return EXIT_OK
     from core.errors import LongreadError
 
     try:

@@ -1,0 +1,20 @@
+"""The `longread` program: the window when run with no command, else the command line."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core import cli
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        return cli.main(argv)
+    from app.main import run_app
+
+    return run_app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
