@@ -28,3 +28,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .import_linter_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/extract_speed.py $(wildcard /usr/share/doc/*/*.pdf)
