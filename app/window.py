@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.documents.models import count_pages
 from core.library import Library
 
 
@@ -69,8 +70,8 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.documents.clear()
         for doc in self.library.documents():
-            unit = "rows" if doc.page_unit == "rows" else f"{doc.page_unit}s"
-            item = QListWidgetItem(f"{doc.title}  —  {doc.page_count} {unit}, {doc.format}")
+            pages = count_pages(doc.page_unit, doc.page_count)
+            item = QListWidgetItem(f"{doc.title}  —  {pages}, {doc.format}")
             item.setToolTip(doc.path)
             self.documents.addItem(item)
 

@@ -71,6 +71,7 @@ def _open_library(args):
 
 def cmd_extract(args) -> int:
     from core.documents import Limits, load
+    from core.documents.models import count_pages
 
     doc = load(args.path, password=args.password, limits=Limits.from_env())
     if args.json:
@@ -94,18 +95,12 @@ def cmd_extract(args) -> int:
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return EXIT_OK
-    print(f"{doc.title} — {len(doc.pages)} {_plural(doc.page_unit, len(doc.pages))}, {doc.format}")
+    print(f"{doc.title} — {count_pages(doc.page_unit, len(doc.pages))}, {doc.format}")
     for page in doc.pages:
         label = f" (printed “{page.label}”)" if page.label != str(page.number) else ""
         print(f"\n── {doc.page_unit} {page.number}{label} ──")
         print(page.text)
     return EXIT_OK
-
-
-def _plural(unit: str, n: int) -> str:
-    if n == 1:
-        return unit
-    return "rows" if unit == "rows" else unit + "s"
 
 
 def cmd_add(args) -> int:
@@ -129,7 +124,7 @@ def cmd_add(args) -> int:
     parts.append(f"{len(report.unchanged)} unchanged")
     parts.append(f"{len(report.failed)} failed")
     if report.skipped:
-        parts.append(f"{len(report.skipped)} skipped (not a supported format)")
+        parts.append(f"{len(report.skipped)} skipped (hidden, or not a format Longread reads)")
     print(", ".join(parts) + ("; stopped before the end" if report.cancelled else "") + ".")
     for _path, message in report.failed:
         print(f"  failed: {message}", file=sys.stderr)
@@ -189,6 +184,8 @@ def _run_cancellable(target, cancel: threading.Event) -> None:
 
 
 def cmd_list(args) -> int:
+    from core.documents.models import count_pages
+
     with _open_library(args) as library:
         docs = library.documents()
     if args.json:
@@ -215,7 +212,7 @@ def cmd_list(args) -> int:
         return EXIT_OK
     width = max(len(str(d.id)) for d in docs)
     for d in docs:
-        pages = f"{d.page_count} {_plural(d.page_unit, d.page_count)}"
+        pages = count_pages(d.page_unit, d.page_count)
         print(f"{d.id:>{width}}  {d.title}  ({d.format}, {pages})  {d.path}")
     return EXIT_OK
 

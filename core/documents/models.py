@@ -69,3 +69,18 @@ def make_pages(texts: list[str], labels: list[str] | None = None) -> list[Page]:
         )
         offset += len(text) + len(PAGE_SEPARATOR)
     return pages
+
+
+_UNIT_NAMES = {
+    "page": ("page", "pages"),
+    "page break": ("page", "pages"),  # the text between hard page breaks reads as a page
+    "block": ("section", "sections"),
+    "chapter": ("chapter", "chapters"),
+    "rows": ("block of rows", "blocks of rows"),
+}
+
+
+def count_pages(unit: str, n: int) -> str:
+    """"36 pages", "1 chapter", "4 blocks of rows": a page count in the user's words."""
+    one, many = _UNIT_NAMES.get(unit, (unit, unit + "s"))
+    return f"{n} {one if n == 1 else many}"

@@ -1,0 +1,116 @@
+"""Numbered changes to the library catalog's schema, applied in order, each in its own transaction.
+
+A released migration is never edited: a schema change is a new `mNNN_...` function appended
+below. The `_migrations` table records which ones ran, so a catalog made by a newer Longread
+(one with names this version does not know) can be recognised and left alone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `fn` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_create_tables(db: sqlite3.Connection) -> None:
+    # AUTOINCREMENT: an id is never reused after a removal, so files kept outside the catalog
+    # (indexes keyed by document id) can never be mistaken for a newer document's.
+    db.execute(
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            page_unit TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime REAL NOT NULL,
+            page_count INTEGER NOT NULL,
+            char_count INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX documents_sha256 ON documents(sha256)")
+    db.execute(
+        """
+        CREATE TABLE pages (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            text TEXT NOT NULL,
+            "start" INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            PRIMARY KEY (doc_id, number)
+        )
+        """
+    )
+
+
+def known() -> list[str]:
+    """The names of the migrations this version of Longread knows, in order."""
+    return [fn.__name__ for fn in MIGRATIONS]
+
+
+def applied(db: sqlite3.Connection) -> set[str]:
+    """The names of the migrations already applied to `db` (reads only)."""
+    has_table = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if not has_table:
+        return set()
+    return {row[0] for row in db.execute("SELECT name FROM _migrations")}
+
+
+def unknown(db: sqlite3.Connection) -> list[str]:
+    """Migrations applied to `db` that this version does not know: the catalog is newer."""
+    return sorted(applied(db) - set(known()))
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the pending migrations in order; returns the names of those applied.
+
+    `db` must be in autocommit mode (`isolation_level=None`) so that each migration's
+    BEGIN/COMMIT here is the only transaction control.
+    """
+    if db.isolation_level is not None:
+        raise ValueError("migrate() needs a connection opened with isolation_level=None")
+    done = applied(db)
+    pending = [fn for fn in MIGRATIONS if fn.__name__ not in done]
+    if not pending:
+        return []
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    ran: list[str] = []
+    for fn in pending:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Asked again under the write lock: another process may have just applied it.
+            again = db.execute("SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,))
+            if again.fetchone() is None:
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                    (fn.__name__, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
+                ran.append(fn.__name__)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    return ran

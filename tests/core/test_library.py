@@ -1,0 +1,472 @@
+"""The library: adding files and folders, updates, removal, bad files, reopening, crashes."""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import core.documents
+from core.errors import LibraryError
+from core.library import AddReport, Library
+from core.paths import default_library_dir, user_dir
+
+HELPER = Path(__file__).with_name("crash_add_helper.py")
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def lib(tmp_path):
+    with Library(tmp_path / "lib") as library:
+        yield library
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """The files the library actually parses (rather than recognises as already added)."""
+    seen: list[str] = []
+    real_load = core.documents.load
+
+    def load(path, **kwargs):
+        seen.append(Path(path).name)
+        return real_load(path, **kwargs)
+
+    monkeypatch.setattr(core.documents, "load", load)
+    return seen
+
+
+def names(paths) -> set[str]:
+    return {Path(p).name for p in paths}
+
+
+def assert_spans_match(doc) -> None:
+    text = doc.text
+    for page in doc.pages:
+        assert text[page.start : page.end] == page.text
+
+
+# -- adding ------------------------------------------------------------------------------------
+
+
+def test_a_file_added_is_listed_with_its_title_and_pages(lib, tmp_path):
+    file = write(tmp_path / "notes.md", "# Meeting notes\n\nFirst page.\fSecond page.\fThird.")
+
+    report = lib.add(file)
+
+    assert report.ok and not report.cancelled
+    assert [d.path for d in report.added] == [str(file.resolve())]
+    [info] = lib.documents()
+    assert (info.title, info.format, info.page_unit, info.page_count) == (
+        "Meeting notes",
+        "md",
+        "page",
+        3,
+    )
+    doc = lib.get(info.id)
+    assert doc.id == info.id
+    assert [p.text for p in doc.pages] == [
+        "# Meeting notes\n\nFirst page.",
+        "Second page.",
+        "Third.",
+    ]
+    assert [p.label for p in doc.pages] == ["1", "2", "3"]
+    assert info.char_count == len(doc.text)
+    assert_spans_match(doc)
+
+
+def test_a_folder_is_added_recursively_skipping_hidden_and_unknown_files(lib, tmp_path):
+    root = tmp_path / "docs"
+    write(root / "a.txt", "Alpha")
+    write(root / "b.md", "# Bravo\n\nText")
+    write(root / "sub" / "c.txt", "Charlie")
+    write(root / "sub" / "deeper" / "d.markdown", "Delta")
+    write(root / ".hidden.txt", "secret")
+    write(root / ".git" / "config.txt", "not a document")
+    write(root / "image.png", b"\x89PNG\r\n\x1a\n")
+    write(root / "sub" / "notes.xyz", "unknown format")
+    write(root / "~$report.docx", b"\x00lock")  # Word's lock file next to an open document
+
+    report = lib.add(root)
+
+    assert report.ok, report.failed
+    assert names(d.path for d in report.added) == {"a.txt", "b.md", "c.txt", "d.markdown"}
+    assert names(report.skipped) == {
+        ".hidden.txt",
+        ".git",
+        "image.png",
+        "notes.xyz",
+        "~$report.docx",
+    }
+    assert sorted(d.title for d in lib.documents()) == ["Bravo", "a", "c", "d"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="needs symlinks")
+def test_linked_folders_are_followed_once_and_link_loops_end(lib, tmp_path):
+    root = tmp_path / "docs"
+    write(root / "a.txt", "Alpha")
+    write(tmp_path / "elsewhere" / "e.txt", "Echo")
+    os.symlink(tmp_path / "elsewhere", root / "linked")
+    os.symlink(root, root / "loop")  # a link to its own parent
+
+    report = lib.add(root)
+
+    assert report.ok
+    assert names(d.path for d in report.added) == {"a.txt", "e.txt"}
+    assert len(lib.documents()) == 2
+
+
+def test_adding_again_changes_nothing_and_parses_nothing(lib, tmp_path, parses):
+    root = tmp_path / "docs"
+    for i in range(3):
+        write(root / f"f{i}.txt", f"file {i}")
+    first = lib.add(root)
+    before = lib.documents()
+    parses.clear()
+
+    again = lib.add(root)
+
+    assert parses == []
+    assert again.added == [] and again.updated == []
+    assert names(path for path, _ in again.unchanged) == {"f0.txt", "f1.txt", "f2.txt"}
+    assert lib.documents() == before
+    assert {info.id for _, info in again.unchanged} == {d.id for d in first.added}
+
+
+def test_a_changed_file_is_read_again_with_its_new_text_and_page_spans(lib, tmp_path):
+    file = write(tmp_path / "draft.txt", "one\ftwo")
+    [old] = lib.add(file).added
+    write(file, "one, revised\ftwo\fthree is new")
+
+    report = lib.add(file)
+
+    [new] = report.updated
+    assert report.added == [] and new.id == old.id and new.added_at == old.added_at
+    assert new.sha256 != old.sha256
+    assert (new.page_count, lib.find(file).page_count) == (3, 3)
+    doc = lib.get(new.id)
+    assert [p.text for p in doc.pages] == ["one, revised", "two", "three is new"]
+    assert [(p.start, p.end) for p in doc.pages] == [(0, 12), (14, 17), (19, 31)]
+    assert_spans_match(doc)
+    assert lib.check_integrity() == []
+
+
+def test_the_same_content_under_two_paths_is_stored_once(lib, tmp_path, parses):
+    original = write(tmp_path / "report.txt", "quarterly figures")
+    copy = write(tmp_path / "copies" / "report (1).txt", "quarterly figures")
+
+    report = lib.add([original, copy])
+
+    assert [d.path for d in report.added] == [str(original.resolve())]
+    [(path, holder)] = report.unchanged
+    assert path == str(copy.resolve()) and holder.path == str(original.resolve())
+    assert len(lib.documents()) == 1
+    assert parses == ["report.txt"]
+
+
+def test_a_moved_file_keeps_its_document(lib, tmp_path):
+    old = write(tmp_path / "old name.txt", "moving text")
+    [before] = lib.add(old).added
+    new = old.rename(tmp_path / "new name.txt")
+
+    [after] = lib.add(new).updated
+
+    assert after.id == before.id and after.path == str(new.resolve())
+    assert after.title == "new name"
+    assert lib.find(old) is None and len(lib.documents()) == 1
+
+
+def test_a_folder_with_bad_files_adds_the_good_ones_and_names_the_bad(lib, tmp_path):
+    root = tmp_path / "mixed"
+    for i in range(3):
+        write(root / f"good{i}.txt", f"good text {i}")
+    write(root / "empty.txt", "")
+    write(root / "blank.txt", "\n\n   \n")
+    write(root / "binary.txt", bytes(range(256)) * 8)
+    write(root / "z-last-good.md", "still added after the bad ones")
+
+    report = lib.add(root)
+
+    assert not report.ok
+    assert names(d.path for d in report.added) == {
+        "good0.txt",
+        "good1.txt",
+        "good2.txt",
+        "z-last-good.md",
+    }
+    failed = {Path(path).name: message for path, message in report.failed}
+    assert set(failed) == {"empty.txt", "blank.txt", "binary.txt"}
+    for name, message in failed.items():
+        assert f"“{name}”" in message
+    assert "empty" in failed["empty.txt"]
+    assert "no text" in failed["blank.txt"]
+    assert "not text" in failed["binary.txt"]
+    assert len(lib.documents()) == 4
+
+
+def test_files_given_by_name_that_cannot_be_added_are_failures(lib, tmp_path):
+    photo = write(tmp_path / "photo.png", b"\x89PNG\r\n\x1a\n")
+    missing = tmp_path / "gone.txt"
+
+    report = lib.add([photo, missing])
+
+    failed = dict(report.failed)
+    assert "is not a format Longread can read" in failed[str(photo.resolve())]
+    assert "was not found" in failed[str(missing.resolve())]
+    assert lib.documents() == []
+
+
+def test_cancel_stops_between_files_and_a_later_add_finishes(lib, tmp_path):
+    root = tmp_path / "docs"
+    for i in range(5):
+        write(root / f"f{i}.txt", f"text {i}")
+    cancel = threading.Event()
+    calls: list[tuple[int, int]] = []
+
+    def on_progress(done: int, total: int, message: str) -> None:
+        calls.append((done, total))
+        if done == 2:
+            cancel.set()
+
+    report = lib.add(root, on_progress=on_progress, cancel=cancel)
+
+    assert report.cancelled and len(report.added) == 2
+    assert len(lib.documents()) == 2
+    assert calls[0] == (0, 5) and calls[-1] == (2, 5)
+    rest = lib.add(root)
+    assert not rest.cancelled and len(rest.added) == 3 and len(rest.unchanged) == 2
+    assert len(lib.documents()) == 5
+
+
+def test_progress_counts_every_file_and_ends_with_a_summary(lib, tmp_path):
+    root = tmp_path / "docs"
+    for i in range(3):
+        write(root / f"f{i}.txt", f"text {i}")
+    calls: list[tuple[int, int, str]] = []
+
+    report = lib.add(root, on_progress=lambda *call: calls.append(call))
+
+    assert [c[:2] for c in calls] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert calls[0][2] == "Reading f0.txt"
+    assert calls[-1][2] == report.summary() == "3 added"
+
+
+def test_adding_from_another_thread_works(lib, tmp_path):
+    # The window opens the library and adds documents from a worker thread.
+    file = write(tmp_path / "a.txt", "threaded")
+    reports: list[AddReport] = []
+    worker = threading.Thread(target=lambda: reports.append(lib.add(file)))
+    worker.start()
+    worker.join(30)
+    assert reports and reports[0].ok
+    assert [d.title for d in lib.documents()] == ["a"]
+
+
+# -- finding and removing ----------------------------------------------------------------------
+
+
+def test_remove_by_id_by_number_and_by_path_keeps_the_files(lib, tmp_path):
+    files = [write(tmp_path / f"f{i}.txt", f"text {i}") for i in range(3)]
+    infos = lib.add(files).added
+
+    assert lib.remove(infos[0].id).path == str(files[0].resolve())
+    assert lib.remove(str(infos[1].id)).id == infos[1].id
+    assert lib.remove(files[2]).id == infos[2].id
+
+    assert lib.documents() == []
+    assert all(f.exists() for f in files)
+    with pytest.raises(LibraryError, match="not in the library"):
+        lib.get(infos[0].id)
+
+
+def test_find_accepts_an_id_a_number_or_a_path(lib, tmp_path):
+    file = write(tmp_path / "a.txt", "findable")
+    [info] = lib.add(file).added
+    assert lib.find(info.id) == lib.find(str(info.id)) == lib.find(file) == info
+    assert lib.find(str(file)) == info
+    assert lib.find(999) is None and lib.find(tmp_path / "other.txt") is None
+
+
+def test_removing_what_is_not_there_says_so(lib, tmp_path):
+    with pytest.raises(LibraryError, match="“42” is not in the library"):
+        lib.remove(42)
+    with pytest.raises(LibraryError, match=r"nothing\.txt” is not in the library"):
+        lib.remove(tmp_path / "nothing.txt")
+
+
+# -- on disk -----------------------------------------------------------------------------------
+
+
+def test_a_reopened_library_has_the_same_documents(tmp_path):
+    root = write(tmp_path / "docs" / "a.txt", "alpha\fbeta").parent
+    write(root / "b.md", "# B\n\nbravo")
+    with Library(tmp_path / "lib") as first:
+        first.add(root)
+        listed = first.documents()
+        texts = {d.id: first.get(d.id).text for d in listed}
+
+    with Library(tmp_path / "lib") as second:
+        assert second.documents() == listed
+        assert {d.id: second.get(d.id).text for d in listed} == texts
+
+
+def test_library_lives_in_longread_home_by_default(private_home, tmp_path, monkeypatch):
+    file = write(tmp_path / "a.txt", "home")
+    with Library() as lib:
+        lib.add(file)
+        assert lib.dir == private_home / "library" == default_library_dir()
+    assert (private_home / "library" / "catalog.sqlite").is_file()
+
+    monkeypatch.delenv("LONGREAD_HOME")
+    from platformdirs import user_data_dir
+
+    assert user_dir() == Path(user_data_dir("Longread", appauthor=False))
+
+
+def test_a_catalog_that_is_not_a_database_is_refused_with_advice(tmp_path):
+    folder = tmp_path / "lib"
+    write(folder / "catalog.sqlite", os.urandom(4096))
+
+    with pytest.raises(LibraryError) as caught:
+        Library(folder)
+
+    message = str(caught.value)
+    assert str(folder) in message and "damaged" in message and "Move that folder aside" in message
+
+
+def test_a_catalog_from_a_newer_version_is_refused(tmp_path):
+    Library(tmp_path / "lib").close()
+    with sqlite3.connect(tmp_path / "lib" / "catalog.sqlite") as db:
+        db.execute("INSERT INTO _migrations VALUES ('m999_from_the_future', '2099-01-01')")
+
+    with pytest.raises(LibraryError, match="newer version of Longread"):
+        Library(tmp_path / "lib")
+
+
+def test_a_library_folder_that_cannot_be_made_is_explained(tmp_path):
+    blocker = write(tmp_path / "file", "a file where the folder should be")
+    with pytest.raises(LibraryError, match="could not create its library folder"):
+        Library(blocker / "lib")
+
+
+def test_integrity_check_finds_damaged_pages(lib, tmp_path):
+    lib.add([write(tmp_path / "a.txt", "one\ftwo\fthree"), write(tmp_path / "b.txt", "bee")])
+    assert lib.check_integrity() == []
+    with sqlite3.connect(lib.catalog) as db:
+        db.execute('UPDATE pages SET "end" = "end" + 1 WHERE number = 2')
+        db.execute("DELETE FROM pages WHERE doc_id = 2")
+
+    problems = lib.check_integrity()
+
+    assert any("Document 1, page 2" in p for p in problems)
+    assert any("Document 2" in p and "0 pages" in p for p in problems)
+
+
+# -- crash safety ------------------------------------------------------------------------------
+
+
+def _run_and_kill(lib_dir: Path, folder: Path, *, after_files: int, stall_at: int | None = None):
+    """Run the helper adding `folder`; SIGKILL it (and its parser) at the chosen moment.
+
+    Returns the helper's last progress message (the file it was on) and whether it had finished.
+    """
+    args = [sys.executable, str(HELPER), str(lib_dir), str(folder)]
+    if stall_at is not None:
+        args.append(str(stall_at))
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, text=True, start_new_session=True, cwd=HELPER.parents[2]
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)  # the helper ended or was killed
+
+    threading.Thread(target=read, daemon=True).start()
+    last, finished = "", False
+    try:
+        while True:
+            line = lines.get(timeout=60)
+            assert line is not None, f"the helper stopped by itself (exit code {proc.poll()})"
+            line = line.rstrip("\n")
+            if line == "finished":
+                finished = True
+                break
+            if line == "stalled":
+                break
+            _, done, _, last = line.split(" ", 3)
+            if stall_at is None and int(done) >= after_files:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the parser process dies too
+        proc.wait(30)
+    return last, finished
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs SIGKILL and process groups")
+def test_killing_an_add_at_any_moment_loses_nothing_added_before(tmp_path):
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    lib_dir = tmp_path / "lib"
+    baseline: dict[str, list[str]] = {}  # path -> page texts, as added before the kills
+    total_files = 0
+    for round_ in range(5):
+        context = f"round {round_}, seed {seed}"
+        # Documents added and committed in this process: they must survive every kill.
+        base = tmp_path / f"base{round_}"
+        for i in range(5):
+            write(base / f"b{i}.txt", f"baseline {round_}.{i}\f" + f"page two {i} " * 50)
+        with Library(lib_dir) as lib:
+            assert len(lib.add(base).added) == 5, context
+            for info in lib.documents():
+                baseline.setdefault(info.path, [p.text for p in lib.get(info.id).pages])
+        total_files += 5
+
+        # The batch that is killed part-way: many small files and a few large ones
+        # (600 pages each, so their transactions take a while).
+        batch = tmp_path / f"batch{round_}"
+        for i in range(300):
+            write(batch / f"f{i:03}.txt", f"small {round_}.{i} " * rng.randint(1, 40))
+        for at in (0, 120, 240):
+            page = f"large {round_}.{at} " * 300
+            write(batch / f"f{at:03}-large.txt", "\f".join([page] * 600))
+        total_files += 303
+
+        if round_ == 0:
+            # Certainly inside a transaction: stop half-way through the first large file's pages.
+            stalled_on, finished = _run_and_kill(lib_dir, batch, after_files=0, stall_at=500)
+            assert stalled_on == "Reading f000-large.txt" and not finished, context
+        else:
+            _run_and_kill(lib_dir, batch, after_files=rng.randrange(300))
+
+        with Library(lib_dir) as lib:
+            assert lib.check_integrity() == [], context
+            if round_ == 0:
+                assert lib.find(batch / "f000-large.txt") is None, context  # never half-stored
+            for path, pages in baseline.items():
+                info = lib.find(path)
+                assert info is not None, f"{context}: {path} lost"
+                assert [p.text for p in lib.get(info.id).pages] == pages, context
+            report = lib.add(batch)
+            assert report.ok and not report.cancelled, context
+            assert len(lib.documents()) == total_files, context
+            assert lib.check_integrity() == [], context
+    for round_ in range(5):  # ~40 MB of large files: leave less behind in the temp folder
+        shutil.rmtree(tmp_path / f"batch{round_}")
