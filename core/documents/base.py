@@ -28,18 +28,17 @@ def split_blocks(text: str, size: int = BLOCK_CHARS) -> list[str]:
     A block is closed at the first paragraph break after `size` characters; a paragraph longer
     than twice `size` is cut at a line or sentence end, else hard.
     """
-    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n")]
     blocks: list[str] = []
     current: list[str] = []
     length = 0
-    for paragraph in paragraphs:
-        while len(paragraph) > 2 * size:
-            cut = _soft_cut(paragraph, size)
-            head, paragraph = paragraph[:cut].rstrip(), paragraph[cut:].lstrip()
+    for paragraph in text.replace("\r\n", "\n").split("\n\n"):
+        if len(paragraph) > 2 * size:
             if current:
                 blocks.append("\n\n".join(current))
                 current, length = [], 0
-            blocks.append(head)
+            pieces = _cut_long(paragraph, size)
+            paragraph = pieces.pop()  # the tail joins the next block like a normal paragraph
+            blocks.extend(pieces)
         if not paragraph.strip():
             continue
         current.append(paragraph)
@@ -52,12 +51,30 @@ def split_blocks(text: str, size: int = BLOCK_CHARS) -> list[str]:
     return blocks or [""]
 
 
-def _soft_cut(text: str, size: int) -> int:
+def _cut_long(text: str, size: int) -> list[str]:
+    """Cut one long paragraph into pieces of about `size`, at line or sentence ends if possible.
+
+    Walks with an offset rather than slicing off the head each time, which would copy the rest
+    of a many-megabyte paragraph once per piece.
+    """
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > 2 * size:
+        cut = _soft_cut(text, start, size)
+        pieces.append(text[start:cut].rstrip())
+        start = cut
+        while start < len(text) and text[start] in " \n":
+            start += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def _soft_cut(text: str, start: int, size: int) -> int:
     for mark in ("\n", ". ", "? ", "! ", "; ", " "):
-        at = text.rfind(mark, size // 2, size + size // 2)
+        at = text.rfind(mark, start + size // 2, start + size + size // 2)
         if at > 0:
             return at + len(mark)
-    return size
+    return start + size
 
 
 def open_zip_safely(path: Path, kind: str, limits) -> zipfile.ZipFile:

@@ -84,6 +84,11 @@ def html_to_text(data: bytes | str) -> tuple[str | None, str]:
     import lxml.html
     from lxml import etree
 
+    if isinstance(data, bytes) and not _declares_encoding(data):
+        # Without a declared charset lxml assumes Latin-1; real pages are UTF-8 or Windows-1252.
+        from core.documents.text import decode_bytes
+
+        data = decode_bytes(data) or data.decode("latin-1")
     try:
         root = lxml.html.document_fromstring(data)
     except (etree.ParserError, ValueError) as e:
@@ -135,6 +140,15 @@ def html_to_text(data: bytes | str) -> tuple[str | None, str]:
             if el.tail and el is not start:
                 parts.append(el.tail)
     return title, _tidy("".join(parts))
+
+
+_DECLARED = re.compile(rb"<meta[^>]+charset|<\?xml[^>]+encoding", re.I)
+
+
+def _declares_encoding(data: bytes) -> bool:
+    return data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or bool(
+        _DECLARED.search(data[:4096])
+    )
 
 
 def _tidy(text: str) -> str:

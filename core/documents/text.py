@@ -18,11 +18,9 @@ _BOMS = [
 ]
 
 
-def decode_text(data: bytes, path: Path, kind: str = "text") -> str:
-    """Decode bytes of a text file: BOM, then UTF-8, then BOM-less UTF-16, then Windows-1252.
-
-    Raises NotReallyError for bytes that are not text at all (a binary file with a text name).
-    """
+def decode_bytes(data: bytes) -> str | None:
+    """Decode text of unknown encoding: BOM, then UTF-8, then BOM-less UTF-16, then
+    Windows-1252. None when the bytes hold many zeros but are not UTF-16 (not text)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
@@ -32,15 +30,19 @@ def decode_text(data: bytes, path: Path, kind: str = "text") -> str:
         for encoding, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
             if zeros.count(0) > len(zeros) * 0.9:
                 return data.decode(encoding, errors="replace")
-        raise NotReallyError(path, kind)
+        return None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
         # cp1252 leaves five bytes undefined; Latin-1 maps them, so nothing is lost.
-        if "\ufffd" in text:
-            text = data.decode("latin-1")
-    if _looks_binary(text):
+        return data.decode("latin-1") if "\ufffd" in text else text
+
+
+def decode_text(data: bytes, path: Path, kind: str = "text") -> str:
+    """Decode a text file's bytes (see decode_bytes); NotReallyError for binary bytes."""
+    text = decode_bytes(data)
+    if text is None or _looks_binary(text):
         raise NotReallyError(path, kind)
     return text
 
