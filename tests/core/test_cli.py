@@ -107,8 +107,12 @@ def test_every_bad_file_gives_one_clear_line_and_exit_code_2(tmp_path):
         assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_password_opens_a_protected_pdf(tmp_path):
-    locked = files.write_pdf(tmp_path / "locked.pdf", ["Secret plans."], user_password="s3cret")
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-256"])
+def test_password_opens_a_protected_pdf(tmp_path, algorithm):
+    locked = files.write_pdf(
+        tmp_path / "locked.pdf", ["Secret plans."], user_password="s3cret", algorithm=algorithm
+    )
+    assert "password" in longread("extract", str(locked)).stderr
     result = longread("extract", "--password", "s3cret", str(locked))
     assert result.returncode == 0 and "Secret plans." in result.stdout
 
