@@ -164,3 +164,17 @@ class ProtectedBookError(DocumentError):
             f"“{self.name}” is protected by DRM (copy protection), so its text cannot be read. "
             "Use a copy of the book without protection."
         )
+
+
+class ModelError(LongreadError):
+    """A language or embedding model cannot be found, loaded or reached.
+
+    `str(error)` says what went wrong; `hint` says what the user can do about it.
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.problem, self.hint = message, hint
+        super().__init__(f"{message} {hint}".strip())
+
+    def __reduce__(self):
+        return (type(self), (self.problem, self.hint))

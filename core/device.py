@@ -1,0 +1,82 @@
+"""Which processor runs the models: CUDA if present, else Apple's MPS, else the CPU.
+
+Shared by the generator and the embedder, so both land on the same device. Importing this module
+is cheap; torch is imported only when a device is actually chosen.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from core.errors import ModelError
+
+DEVICES = ("auto", "cuda", "mps", "cpu")
+
+
+@dataclass(frozen=True)
+class Device:
+    """A resolved device: its torch name, the dtype models use on it, and a readable label."""
+
+    name: str  # "cuda", "mps" or "cpu"
+    dtype_name: str  # "bfloat16", "float16" or "float32"
+    label: str  # what the settings and `longread models` show
+
+    @property
+    def dtype(self):
+        import torch
+
+        return getattr(torch, self.dtype_name)
+
+
+def choose(requested: str | None = None) -> Device:
+    """The device for `requested` ("auto", "cuda", "mps", "cpu"; default $LONGREAD_DEVICE, auto).
+
+    Raises ModelError if the requested device is not available on this computer.
+    """
+    requested = (requested or os.environ.get("LONGREAD_DEVICE") or "auto").lower()
+    if requested not in DEVICES:
+        raise ModelError(f"Unknown device “{requested}”.", f"Choose one of: {', '.join(DEVICES)}.")
+    return _choose(requested)
+
+
+@cache
+def _choose(requested: str) -> Device:
+    import torch
+
+    if requested in ("auto", "cuda") and torch.cuda.is_available():
+        # bf16 where the GPU does it natively (Ampere and newer), else fp16.
+        dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+        return Device("cuda", dtype, f"GPU ({torch.cuda.get_device_name(0)})")
+    if requested == "cuda":
+        raise ModelError("No CUDA GPU is available on this computer.", "Choose “auto” or “cpu”.")
+    mps = getattr(torch.backends, "mps", None)
+    if requested in ("auto", "mps") and mps is not None and mps.is_available():
+        return Device("mps", "float16", "Apple GPU (Metal)")
+    if requested == "mps":
+        raise ModelError("Apple's Metal GPU is not available here.", "Choose “auto” or “cpu”.")
+    set_cpu_threads()
+    return Device("cpu", "float32", f"CPU ({cpu_threads()} threads)")
+
+
+def cpu_threads() -> int:
+    """Physical cores, not hyper-threads: matrix kernels gain nothing from sibling threads."""
+    if value := os.environ.get("LONGREAD_THREADS"):
+        return max(1, int(value))
+    try:
+        import psutil
+
+        physical = psutil.cpu_count(logical=False)
+    except ImportError:
+        physical = None
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(physical or available or 1, available or 1))
+
+
+def set_cpu_threads() -> None:
+    import torch
+
+    threads = cpu_threads()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
