@@ -178,3 +178,7 @@ class ModelError(LongreadError):
 
     def __reduce__(self):
         return (type(self), (self.problem, self.hint))
+
+
+class SandboxError(LongreadError):
+    """The recursive mode's code sandbox (its REPL process) cannot be started or used."""
