@@ -5,15 +5,17 @@ user cancels, or the child dies (a crash in a C extension, the memory cap), the 
 and a fresh one is started for the next file.
 
 The child is a plain `python -m core.documents.worker` (or, in the frozen app, the app binary
-with `--parser-worker`), talking length-prefixed pickles over its stdin/stdout. Unlike
-multiprocessing's spawn, this never re-runs the caller's `__main__`.
+with `--parser-worker`), talking length-prefixed JSON over its stdin/stdout. Unlike
+multiprocessing's spawn, this never re-runs the caller's `__main__`; and unlike pickle, nothing
+a child compromised by a hostile file sends back can run code in the app.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
-import pickle
 import queue
 import struct
 import subprocess
@@ -22,14 +24,17 @@ import threading
 import time
 from pathlib import Path
 
+from core import errors
+from core.documents.models import Document, Page
 from core.errors import CorruptFileError, DocumentError, ParserCrashedError, ParseTimeoutError
 
 _POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
 _HEADER = struct.Struct("!Q")
+_MAX_MESSAGE = 8 * 1024**3  # a document's text can be large, but not larger than this
 
 
 def _write(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data = json.dumps(obj, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
@@ -39,10 +44,29 @@ def _read(stream):
     if len(header) < _HEADER.size:
         raise EOFError
     (size,) = _HEADER.unpack(header)
+    if size > _MAX_MESSAGE:
+        raise EOFError
     data = stream.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)
+    return json.loads(data.decode("utf-8", errors="surrogatepass"))
+
+
+def _error_to_json(error: DocumentError) -> dict:
+    return {"class": type(error).__name__, "path": error.path, "detail": error.detail}
+
+
+def _error_from_json(data: dict, path: str) -> DocumentError:
+    """Rebuild an error by name, accepting only DocumentError classes (never arbitrary types)."""
+    cls = getattr(errors, str(data.get("class")), None)
+    if not (isinstance(cls, type) and issubclass(cls, DocumentError)):
+        cls = CorruptFileError
+    return cls(path, str(data.get("detail", ""))[:1000])
+
+
+def _document_from_json(data: dict) -> Document:
+    pages = [Page(**page) for page in data.pop("pages")]
+    return Document(**data, pages=pages)
 
 
 def serve(max_memory_bytes: int | None = None) -> None:
@@ -66,24 +90,27 @@ def serve(max_memory_bytes: int | None = None) -> None:
             return
         if request is None:
             return
-        path, password, limits, sha256 = request
+        from core.documents import Limits
+
+        path, password, sha256 = request["path"], request["password"], request["sha256"]
+        limits = Limits(**request["limits"])
 
         def progress(done: int, total: int, message: str = "") -> None:
-            _write(replies, ("progress", (done, total, message)))
+            _write(replies, ["progress", [done, total, message]])
 
         try:
-            reply = (
-                "ok",
-                read(path, password=password, limits=limits, on_progress=progress, sha256=sha256),
-            )
+            doc = read(path, password=password, limits=limits, on_progress=progress, sha256=sha256)
+            reply = ["ok", dataclasses.asdict(doc)]
         except DocumentError as e:
-            reply = ("error", e)
+            reply = ["error", _error_to_json(e)]
         except MemoryError:
-            reply = ("error", ParserCrashedError(path, "it needed more memory than allowed"))
+            error = ParserCrashedError(path, "it needed more memory than allowed")
+            reply = ["error", _error_to_json(error)]
         except RecursionError:
-            reply = ("error", CorruptFileError(path, "nested too deeply"))
+            reply = ["error", _error_to_json(CorruptFileError(path, "nested too deeply"))]
         except Exception as e:  # any other failure inside a parser means the file is malformed
-            reply = ("error", CorruptFileError(path, f"{type(e).__name__}: {e}"[:300]))
+            detail = f"{type(e).__name__}: {e}"[:300]
+            reply = ["error", _error_to_json(CorruptFileError(path, detail))]
         _write(replies, reply)
 
 
@@ -120,7 +147,7 @@ class ParserProcess:
                 while True:
                     replies.put(_read(process.stdout))
             except Exception:
-                replies.put(("eof", None))
+                replies.put(["eof", None])
 
         threading.Thread(target=pump, name="longread-parser-reader", daemon=True).start()
         self._process, self._replies, self._memory = process, replies, max_memory_bytes
@@ -158,7 +185,13 @@ class ParserProcess:
             self._start(limits.max_memory_bytes)
         path = str(Path(path))
         try:
-            _write(self._process.stdin, (path, password, limits, sha256))
+            request = {
+                "path": path,
+                "password": password,
+                "sha256": sha256,
+                "limits": dataclasses.asdict(limits),
+            }
+            _write(self._process.stdin, request)
         except OSError:
             self._kill()
             raise ParserCrashedError(path, "the reader could not be started") from None
@@ -179,9 +212,13 @@ class ParserProcess:
                 if on_progress is not None:
                     on_progress(*payload)
             elif kind == "ok":
-                return payload
-            elif kind == "error":
-                raise payload
+                try:
+                    return _document_from_json(payload)
+                except (TypeError, KeyError, AttributeError):
+                    self._kill()
+                    raise ParserCrashedError(path, "it sent back something unreadable") from None
+            elif kind == "error" and isinstance(payload, dict):
+                raise _error_from_json(payload, path)
             else:  # the pipe closed: the child died
                 code = self._process.wait(timeout=5) if self._process else None
                 self._kill()
