@@ -32,3 +32,4 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract_speed.py $(wildcard /usr/share/doc/*/*.pdf)
+	$(BIN)/python bench/llm_speed.py

@@ -49,6 +49,17 @@ def _parser() -> argparse.ArgumentParser:
         "document", metavar="DOC_ID|PATH", help="a document's id (see `list`) or path"
     )
 
+    models = commands.add_parser("models", help="list the language models Longread can use")
+    models.add_argument("--json", action="store_true", help="print JSON")
+    models.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="also describe this model (default, hf:DIR, gguf:FILE, openai:URL#NAME)",
+    )
+    models.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
+
     extract = commands.add_parser("extract", help="print the pages Longread reads from a file")
     extract.add_argument("path", metavar="PATH")
     extract.add_argument("--json", action="store_true", help="print JSON")
@@ -224,7 +235,45 @@ def cmd_remove(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"add": cmd_add, "list": cmd_list, "remove": cmd_remove, "extract": cmd_extract}
+def cmd_models(args) -> int:
+    from core.errors import ModelError
+    from core.llm.catalog import describe
+    from core.settings import Settings
+
+    settings = Settings.load()
+    specs = settings.all_models() + [m for m in args.model if m not in settings.all_models()]
+    rows, failed = [], False
+    for spec in specs:
+        try:
+            row = describe(spec, args.device or settings.device)
+        except ModelError as e:
+            row, failed = {"spec": spec, "error": str(e)}, True
+        row["selected"] = spec == settings.model
+        rows.append(row)
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_FAILED if failed else EXIT_OK
+    for row in rows:
+        mark = "*" if row["selected"] else " "
+        if "error" in row:
+            print(f"{mark} {row['spec']}: {row['error']}")
+            continue
+        size = f"{row['size_bytes'] / 1e6:,.0f} MB" if row.get("size_bytes") else "on the server"
+        window = f"{row['context_window']:,}" if row.get("context_window") else "unknown"
+        dtype = f", {row['dtype']}" if row.get("dtype") else ""
+        print(f"{mark} {row['name']}  [{row['spec']}]")
+        print(f"    window {window} tokens, {row['device']}{dtype}, {size}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+COMMANDS = {
+    "add": cmd_add,
+    "models": cmd_models,
+    "list": cmd_list,
+    "remove": cmd_remove,
+    "extract": cmd_extract,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         from core.documents.worker import serve
 
         serve(int(argv[1]) if len(argv) > 1 and argv[1] != "0" else None)
+        return EXIT_OK
+    if argv[:1] == ["--sandbox-worker"]:  # the frozen app, started as the recursive mode's REPL
+        from core.sandbox.child import serve as serve_sandbox
+
+        serve_sandbox()
         return EXIT_OK
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

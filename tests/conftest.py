@@ -5,12 +5,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# Converted models and saved KV caches: one fresh folder per test session, never the user's.
+os.environ["LONGREAD_CACHE"] = tempfile.mkdtemp(prefix="longread-test-cache-")
 
 
 def _is_loopback(address) -> bool:

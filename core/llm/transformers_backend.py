@@ -1,0 +1,334 @@
+"""Run a local model with transformers on torch: GGUF files and safetensors folders.
+
+The generation loop is written out here rather than calling `generate()`, because Longread needs
+three things it does not give together: prefill in chunks that can be cancelled, reuse of a kept
+prompt KV cache, and text streamed as it is decoded.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from core.errors import ModelError
+from core.llm.base import GenerationStats, Message, StopScanner
+from core.llm.kvcache import PrefixCache, crop_to, new_cache
+from core.llm.spec import ModelSpec
+
+PREFILL_STEP_S = 0.12  # prefill in steps this long, so a cancel takes effect within ~0.2 s
+PREFILL_CHUNK = 128  # the first step's size in tokens; later steps are sized from its speed
+ANSWER_RESERVE = 512  # tokens `fits` keeps free for the answer by default
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def cache_root() -> Path:
+    """Where converted models and saved KV caches live: $LONGREAD_CACHE or the OS cache folder."""
+    if value := os.environ.get("LONGREAD_CACHE"):
+        return Path(value)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("Longread", appauthor=False))
+
+
+def _file_key(path: Path) -> str:
+    st = path.stat()
+    raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _converted_gguf(path: Path, on_progress: ProgressCallback | None) -> Path:
+    """A safetensors copy of a GGUF model, made once: GGUF loading dequantizes every tensor and
+    converts the tokenizer (~25 s here), while the copy loads in under a second."""
+    import torch
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = cache_root() / "models" / f"{path.stem}-{_file_key(path)}"
+    if (folder / "model.safetensors").is_file() and (folder / "config.json").is_file():
+        return folder
+    if on_progress:
+        on_progress(0, 3, "Preparing the model for its first use (once only)")
+    _quiet_transformers()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+        if on_progress:
+            on_progress(1, 3, "Unpacking the model's weights (once only)")
+        model = AutoModelForCausalLM.from_pretrained(
+            str(path.parent), gguf_file=path.name, dtype=torch.float32
+        )
+    except (ValueError, KeyError, OSError, RuntimeError) as e:
+        raise _load_error(path, e) from None
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(tmp)
+    config = copy.deepcopy(model.config)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # the copy holds plain float weights
+    config.save_pretrained(tmp)
+    model.generation_config.save_pretrained(tmp)
+    save_model(model, str(tmp / "model.safetensors"))
+    if on_progress:
+        on_progress(2, 3, "Saving the prepared model")
+    try:
+        os.replace(tmp, folder)
+    except OSError:  # another process finished first: use its copy
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _load_error(path: Path, error: Exception) -> ModelError:
+    text = str(error)
+    if "architecture" in text.lower() or "not supported" in text.lower():
+        return ModelError(
+            f"“{path.name}” uses a model architecture this version cannot run ({text[:120]}).",
+            "Choose another model, or serve it with llama.cpp or Ollama and connect to that.",
+        )
+    return ModelError(
+        f"The model “{path.name}” could not be loaded: it may be damaged or incomplete.",
+        "Download it again, or choose another model in Settings.",
+    )
+
+
+class TransformersBackend:
+    """A causal language model on CPU, CUDA or MPS, with kept prompt KV caches."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        device: str | None = None,
+        dtype: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        save_kv: bool = True,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from core.device import choose
+
+        _quiet_transformers()
+
+        self.spec = spec
+        self.name = spec.label
+        chosen = choose(device)
+        self.device = chosen.name
+        self.dtype_name = dtype or chosen.dtype_name
+        path = Path(spec.location)
+        folder = _converted_gguf(path, on_progress) if spec.kind == "gguf" else path
+        if on_progress:
+            on_progress(2, 3, f"Loading {self.name}")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            self.model = AutoModelForCausalLM.from_pretrained(
+                str(folder), dtype=getattr(torch, self.dtype_name)
+            )
+        except (ValueError, KeyError, OSError) as e:
+            raise _load_error(path, e) from None
+        self.model.to(self.device).eval()
+        # transformers >= 5.x names the KV cache argument `cache`; older ones `past_key_values`.
+        parameters = inspect.signature(self.model.forward).parameters
+        self._cache_arg = "cache" if "cache" in parameters else "past_key_values"
+        if self.tokenizer.chat_template is None:
+            raise ModelError(
+                f"“{path.name}” has no chat template, so it cannot hold a conversation.",
+                "Choose an instruction-tuned (chat) model.",
+            )
+        config = self.model.config
+        self.config = config
+        # The window is what the model was trained for, from its own configuration.
+        self.context_window = int(getattr(config, "max_position_embeddings", 0) or 2048)
+        self.eos_ids = self._eos_ids()
+        self.size_bytes = _size_on_disk(path)
+        self.last_stats = GenerationStats()
+        fingerprint = (
+            f"{_file_key(path if path.is_file() else folder / 'config.json')}-{self.dtype_name}"
+        )
+        self.prefix_cache = PrefixCache(
+            fingerprint, cache_root() / "kv" if save_kv else None, config=config
+        )
+        self._lock = threading.Lock()
+        self._chunk = PREFILL_CHUNK  # the latest prefill step size, for the memory estimate
+        if on_progress:
+            on_progress(3, 3, f"{self.name} is ready")
+
+    def _eos_ids(self) -> set[int]:
+        ids: set[int] = set()
+        for value in (self.model.generation_config.eos_token_id, self.tokenizer.eos_token_id):
+            if isinstance(value, int):
+                ids.add(value)
+            elif value:
+                ids.update(value)
+        return ids
+
+    # -- sizes ------------------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def kv_bytes_per_token(self) -> int:
+        """Bytes of KV cache one token takes: layers × 2 (K and V) × kv heads × head dim × dtype."""
+        c = self.config
+        heads = getattr(c, "num_key_value_heads", None) or c.num_attention_heads
+        head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+        return c.num_hidden_layers * 2 * heads * head_dim * self.model.dtype.itemsize
+
+    def fits(self, prompt_tokens: int, max_new_tokens: int = ANSWER_RESERVE) -> bool:
+        """Whether a prompt fits the window and, for its KV cache, this machine's free memory."""
+        total = prompt_tokens + max_new_tokens
+        if total > self.context_window:
+            return False
+        # The KV cache, plus one prefill chunk's attention scores (heads × chunk × total, fp32).
+        need = self.kv_bytes_per_token() * total
+        need += self.config.num_attention_heads * max(self._chunk, PREFILL_CHUNK) * total * 4
+        return need < _free_memory(self.device) * 0.8
+
+    # -- generation -------------------------------------------------------------------------
+
+    def encode(self, messages: Sequence[Message]) -> list[int]:
+        """Token ids of the conversation in the model's own chat template, ready for an answer."""
+        ids = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, tokenize=True
+        )
+        if hasattr(ids, "keys"):  # newer transformers return a BatchEncoding
+            ids = ids["input_ids"]
+        return list(ids)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        max_new_tokens: int = ANSWER_RESERVE,
+        stop: Sequence[str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        ids = self.encode(messages)
+        if len(ids) + 1 > self.context_window:
+            raise ModelError(
+                f"The question and its documents take {len(ids):,} tokens, more than the "
+                f"model's window of {self.context_window:,}.",
+                "Ask about fewer documents, or let Longread choose the mode.",
+            )
+        max_new_tokens = min(max_new_tokens, self.context_window - len(ids))
+        with self._lock:  # one generation at a time: they share the model and its caches
+            yield from self._generate(ids, max_new_tokens, stop, cancel)
+
+    def _generate(self, ids, max_new_tokens, stop, cancel) -> Iterator[str]:
+        import torch
+
+        stats = GenerationStats(prompt_tokens=len(ids))
+        self.last_stats = stats
+        started = time.perf_counter()
+        cache, done = self.prefix_cache.take(ids)
+        if cache is None:
+            cache, done = new_cache(self.config), 0
+        if done >= len(ids):  # the whole prompt is cached: re-run its last token for logits
+            done = len(ids) - 1
+            crop_to(cache, done)
+        stats.cached_tokens = done
+        generated: list[int] = []
+        scanner = StopScanner(stop)
+        shown = ""
+        try:
+            with torch.inference_mode():
+                # Prefill: run the uncached part of the prompt through the model in chunks,
+                # checking for cancellation between chunks.
+                logits = None
+                size = PREFILL_CHUNK
+                while done < len(ids):
+                    if cancel is not None and cancel.is_set():
+                        stats.stopped_by = "cancel"
+                        return
+                    chunk = ids[done : done + size]
+                    step = time.perf_counter()
+                    logits = self._forward(chunk, done, cache)
+                    done += len(chunk)
+                    # Size the next step from this one's speed (a GPU takes thousands at once),
+                    # at most doubling, since each step attends over a longer context.
+                    rate = len(chunk) / max(time.perf_counter() - step, 1e-6)
+                    size = int(min(max(rate * PREFILL_STEP_S, 32), 2 * size, 4096))
+                    self._chunk = size
+                stats.prefill_s = time.perf_counter() - started
+                decode_start = time.perf_counter()
+                # Decode: pick the most likely next token, feed it back, until a stop.
+                stats.stopped_by = "length"
+                for _ in range(max_new_tokens):
+                    if cancel is not None and cancel.is_set():
+                        stats.stopped_by = "cancel"
+                        break
+                    token = int(logits[0, -1].argmax())
+                    if token in self.eos_ids:
+                        stats.stopped_by = "eos"
+                        break
+                    generated.append(token)
+                    stats.new_tokens = len(generated)
+                    text = self.tokenizer.decode(generated, skip_special_tokens=True)
+                    # A multi-byte character split across tokens decodes as U+FFFD: wait for it.
+                    if not text.endswith("\ufffd") and len(text) > len(shown):
+                        piece = scanner.feed(text[len(shown) :])
+                        shown = text
+                        if piece:
+                            if not stats.first_token_s:
+                                stats.first_token_s = time.perf_counter() - started
+                            yield piece
+                        if scanner.stopped:
+                            stats.stopped_by = "stop"
+                            break
+                    logits = self._forward([token], len(ids) + len(generated) - 1, cache)
+                stats.decode_s = time.perf_counter() - decode_start
+                if not scanner.stopped:
+                    tail = scanner.flush()
+                    if tail:
+                        yield tail
+        finally:
+            # Keep the prompt's KV (not the answer's) for the next question on the same text.
+            kept = min(done, len(ids))
+            if kept:
+                crop_to(cache, kept)
+                self.prefix_cache.keep(ids[:kept], cache)
+
+    def _forward(self, tokens: list[int], position: int, cache):
+        import torch
+
+        input_ids = torch.tensor([tokens], device=self.device)
+        positions = torch.arange(position, position + len(tokens), device=self.device)
+        out = self.model(
+            input_ids=input_ids,
+            cache_position=positions,
+            use_cache=True,
+            logits_to_keep=1,  # only the last position's logits are needed
+            **{self._cache_arg: cache},
+        )
+        return out.logits
+
+
+def _quiet_transformers() -> None:
+    """No progress bars or advice from transformers on the user's terminal; we report our own."""
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
+def _size_on_disk(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.glob("*.safetensors"))
+
+
+def _free_memory(device: str) -> int:
+    if device == "cuda":
+        import torch
+
+        free, _total = torch.cuda.mem_get_info()
+        return free
+    import psutil
+
+    return psutil.virtual_memory().available

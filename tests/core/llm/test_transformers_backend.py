@@ -1,0 +1,117 @@
+"""The bundled model on torch: real answers, a kept KV cache, cancellation, the memory budget."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from core.errors import ModelError
+from core.llm import complete
+from core.llm.kvcache import PrefixCache
+from tests.core.llm import texts
+
+pytestmark = pytest.mark.slow
+
+
+def test_window_and_template_come_from_the_model(smollm):
+    assert smollm.context_window == 8192  # from the GGUF's own metadata, not a constant
+    assert smollm.device == "cpu"
+    ids = smollm.encode([{"role": "user", "content": "Hi"}])
+    text = smollm.tokenizer.decode(ids)
+    assert text.endswith("<|im_start|>assistant\n")  # SmolLM2's own chat template
+
+
+def test_answers_a_fact_planted_in_a_6k_token_document_then_follow_ups_reuse_its_kv(smollm):
+    document = texts.planted(smollm.count_tokens, 6000, depth=0.5)
+    assert 5500 < smollm.count_tokens(document) <= 6100
+    answer = complete(smollm, texts.ask(document), max_new_tokens=24)
+    cold = smollm.last_stats
+    assert texts.ANSWER in answer
+    assert cold.cached_tokens == 0 and cold.prompt_tokens > 5500
+
+    # The same document, another question: only the question is prefilled.
+    follow_up = complete(
+        smollm, texts.ask(document, "Who keeps the lighthouse keys?"), max_new_tokens=8
+    )
+    warm = smollm.last_stats
+    assert follow_up
+    assert warm.cached_tokens >= warm.prompt_tokens - 40
+    assert warm.first_token_s * 5 < cold.first_token_s
+
+    # Asking the first question again gives exactly the same answer from the cache.
+    assert complete(smollm, texts.ask(document), max_new_tokens=24) == answer
+
+
+def test_a_kv_cache_saved_to_disk_serves_a_restarted_app(smollm, tmp_path):
+    document = texts.planted(smollm.count_tokens, 1500, depth=0.3, seed=11)
+    saved = smollm.prefix_cache
+    try:
+        smollm.prefix_cache = PrefixCache("test", tmp_path, config=smollm.config)
+        first = complete(smollm, texts.ask(document), max_new_tokens=16)
+        assert list(tmp_path.glob("test/*.safetensors")), "a long prompt's KV is saved"
+        # A restart: a new cache object over the same folder, nothing in memory.
+        smollm.prefix_cache = PrefixCache("test", tmp_path, config=smollm.config)
+        second = complete(smollm, texts.ask(document), max_new_tokens=16)
+        assert smollm.last_stats.cached_tokens >= 1280
+        assert second == first
+        # Another prompt template (a system message first) shares nothing: no stale reuse.
+        smollm.prefix_cache = PrefixCache("test", tmp_path, config=smollm.config)
+        other = [{"role": "system", "content": "Be brief."}, *texts.ask(document)]
+        complete(smollm, other, max_new_tokens=4)
+        assert smollm.last_stats.cached_tokens == 0
+    finally:
+        smollm.prefix_cache = saved
+
+
+def test_greedy_answer_matches_transformers_generate(smollm):
+    import torch
+
+    messages = texts.ask(texts.planted(smollm.count_tokens, 700, seed=5), "Who moved to the coast?")
+    ids = smollm.encode(messages)
+    with torch.inference_mode():
+        reference = smollm.model.generate(
+            torch.tensor([ids]), max_new_tokens=20, do_sample=False, pad_token_id=2
+        )[0, len(ids) :]
+    expected = smollm.tokenizer.decode(reference, skip_special_tokens=True)
+    assert complete(smollm, messages, max_new_tokens=20).strip() == expected.strip()
+
+
+def test_cancel_stops_prefill_and_decode_within_a_fraction_of_a_second(smollm):
+    document = texts.planted(smollm.count_tokens, 5000, seed=21)
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    start = time.perf_counter()
+    assert complete(smollm, texts.ask(document), cancel=cancel) == ""
+    assert time.perf_counter() - start < 0.5 + 0.4
+    assert smollm.last_stats.stopped_by == "cancel"
+
+    cancel = threading.Event()
+    pieces = []
+    stream = smollm.stream([{"role": "user", "content": "Write a long story."}], cancel=cancel)
+    for piece in stream:
+        pieces.append(piece)
+        if len(pieces) == 3:
+            cancel.set()
+            set_at = time.perf_counter()
+    assert time.perf_counter() - set_at < 0.3
+    assert smollm.last_stats.stopped_by == "cancel" and len(pieces) == 3
+
+
+def test_fits_knows_the_window_and_this_machines_memory(smollm, monkeypatch):
+    assert smollm.fits(6000)
+    assert not smollm.fits(8000, max_new_tokens=512)
+    assert smollm.kv_bytes_per_token() == 30 * 2 * 3 * 64 * 4  # layers x K,V x heads x dim x fp32
+    import psutil
+
+    class Tight:
+        available = 50 * 1024**2  # 50 MB free
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: Tight())
+    assert not smollm.fits(6000)
+
+
+def test_a_prompt_over_the_window_is_a_clear_error(smollm):
+    with pytest.raises(ModelError, match="more than the model's window"):
+        list(smollm.stream([{"role": "user", "content": "word " * 9000}]))
