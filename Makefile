@@ -32,4 +32,7 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract_speed.py $(wildcard /usr/share/doc/*/*.pdf)
+	$(BIN)/python -c "import llama_index.readers.file" 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/index_speed.py $(wildcard /usr/share/doc/*/*.pdf)
 	$(BIN)/python bench/llm_speed.py

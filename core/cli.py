@@ -49,6 +49,41 @@ def _parser() -> argparse.ArgumentParser:
         "document", metavar="DOC_ID|PATH", help="a document's id (see `list`) or path"
     )
 
+    search = commands.add_parser("search", help="find the passages that match a question")
+    library_option(search)
+    search.add_argument("query", nargs="+", metavar="QUERY", help="words or a question")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument(
+        "-k", "--top", type=int, default=5, metavar="N", help="how many passages (default 5)"
+    )
+    search.add_argument(
+        "--document",
+        action="append",
+        metavar="DOC_ID|PATH",
+        help="search only this document (may be repeated)",
+    )
+
+    ask = commands.add_parser("ask", help="answer a question about documents")
+    ask.add_argument(
+        "--library",
+        metavar="DIR",
+        help="use this library (paths given are added to it); without it, paths are read "
+        "just for this question, and with no paths the default library is used",
+    )
+    ask.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ask about")
+    ask.add_argument("-q", "--question", required=True, help="the question")
+    ask.add_argument(
+        "--mode",
+        choices=["auto", "direct", "rag", "recursive"],
+        default="auto",
+        help="how to answer (default: auto, which explains its choice)",
+    )
+    ask.add_argument("--model", metavar="SPEC", help="the model (default: from the settings)")
+    ask.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
+    ask.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--max-tokens", type=int, default=384, help="longest answer, in tokens")
+
     models = commands.add_parser("models", help="list the language models Longread can use")
     models.add_argument("--json", action="store_true", help="print JSON")
     models.add_argument(
@@ -142,7 +177,7 @@ def cmd_add(args) -> int:
     return EXIT_OK if report.ok and not report.cancelled else EXIT_FAILED
 
 
-def _with_progress(work, cancel: threading.Event):
+def _with_progress(work, cancel: threading.Event, *, bar: bool = True, title: str = "Adding"):
     """Run `work(on_progress)` in a thread; show a progress bar on a terminal; Ctrl+C cancels."""
     result: dict = {}
 
@@ -152,7 +187,7 @@ def _with_progress(work, cancel: threading.Event):
         except BaseException as e:  # re-raised in the main thread
             result["error"] = e
 
-    if sys.stderr.isatty():
+    if bar and sys.stderr.isatty():
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -168,11 +203,11 @@ def _with_progress(work, cancel: threading.Event):
             TimeRemainingColumn(),
             TextColumn("[dim]{task.fields[message]}"),
             transient=True,
-        ) as bar:
-            task = bar.add_task("Adding", total=None, message="")
+        ) as display:
+            task = display.add_task(title, total=None, message="")
 
             def on_progress(done: int, total: int, message: str = "") -> None:
-                bar.update(task, completed=done, total=total, message=message[-60:])
+                display.update(task, completed=done, total=total, message=message[-60:])
 
             _run_cancellable(lambda: run(on_progress), cancel)
     else:
@@ -235,6 +270,82 @@ def cmd_remove(args) -> int:
     return EXIT_OK
 
 
+def cmd_search(args) -> int:
+    import shutil
+    import textwrap
+    from pathlib import Path
+
+    from core.errors import LibraryError
+
+    query = " ".join(args.query)
+    with _open_library(args) as library:
+        doc_ids = None
+        if args.document:
+            doc_ids = []
+            for given in args.document:
+                info = library.find(given)
+                if info is None:
+                    raise LibraryError(f"“{given}” is not in the library (see `longread list`).")
+                doc_ids.append(info.id)
+        passages = library.search(query, k=max(1, args.top), doc_ids=doc_ids)
+        empty = not passages and not library.documents()
+        pending = library.pending()
+    if pending:
+        n = len(pending)
+        print(
+            f"longread: {n} document{'s are' if n != 1 else ' is'} not searchable yet; "
+            "`longread add` any file to index them.",
+            file=sys.stderr,
+        )
+    if args.json:
+        rows = [
+            {
+                "rank": rank,
+                "document": p.doc_id,
+                "title": p.title,
+                "path": p.path,
+                "page": p.page_start,
+                "page_end": p.page_end,
+                "page_label": p.page_label,
+                "page_unit": p.page_unit,
+                "start": p.start,
+                "end": p.end,
+                "quote": p.text,
+                "score": round(p.score, 6),
+                "dense_rank": p.dense_rank,
+                "keyword_rank": p.keyword_rank,
+                "similarity": None if p.similarity is None else round(p.similarity, 4),
+            }
+            for rank, p in enumerate(passages, start=1)
+        ]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if empty:
+        print("The library is empty. Add documents with: longread add PATH")
+        return EXIT_OK
+    if not passages:
+        print("Nothing found.")
+        return EXIT_OK
+    width = shutil.get_terminal_size((100, 20)).columns
+    for rank, p in enumerate(passages, start=1):
+        unit = "page" if p.page_unit in ("page", "page break") else p.page_unit
+        where = f"{unit} {p.page_start}"
+        if p.page_end != p.page_start:
+            where = f"{unit}s {p.page_start}–{p.page_end}"
+        if p.page_label != str(p.page_start):
+            where += f" (printed “{p.page_label}”)"
+        print(f"{rank}. {p.title} — {where}  [{Path(p.path).name}]")
+        quote = textwrap.fill(
+            f"“{' '.join(p.text.split())}”",
+            width=min(width, 100),
+            initial_indent="   ",
+            subsequent_indent="   ",
+        )
+        print(quote + ("\n" if rank < len(passages) else ""))
+    return EXIT_OK
+
+
 def cmd_models(args) -> int:
     from core.errors import ModelError
     from core.llm.catalog import describe
@@ -267,8 +378,89 @@ def cmd_models(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_ask(args) -> int:
+    import contextlib
+    import tempfile
+
+    from core.library import Library
+    from core.llm import get_backend
+    from core.modes import Request, ask
+    from core.settings import Settings
+
+    settings = Settings.load()
+    cancel = threading.Event()
+    with contextlib.ExitStack() as stack:
+        if args.library or not args.paths:
+            library = stack.enter_context(_open_library(args))
+        else:  # ad hoc: a throw-away library, so search works without touching the user's
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="longread-ask-"))
+            library = stack.enter_context(Library(folder))
+        if args.paths:
+            report = _with_progress(
+                lambda on_progress: library.add(args.paths, on_progress=on_progress, cancel=cancel),
+                cancel,
+            )
+            for _path, message in report.failed:
+                print(f"longread: {message}", file=sys.stderr)
+            infos = [*report.added, *report.updated, *(info for _p, info in report.unchanged)]
+        else:
+            infos = library.documents()
+        if not infos:
+            return _error("there are no documents to ask about. Give a file, or add some first.")
+        documents = [library.get(info.id) for info in {i.id: i for i in infos}.values()]
+        backend = _with_progress(
+            lambda on_progress: get_backend(
+                args.model or settings.model,
+                device=args.device or settings.device,
+                backend=args.backend,
+                on_progress=on_progress,
+            ),
+            cancel,
+            title="Loading the model",
+        )
+        streaming = not args.json and sys.stdout.isatty()
+
+        def show(piece: str) -> None:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+
+        request = Request(
+            question=args.question,
+            documents=documents,
+            library=library,
+            max_new_tokens=args.max_tokens,
+            on_token=show if streaming else None,
+            cancel=cancel,
+        )
+        answer = _with_progress(
+            lambda on_progress: ask(request, backend, args.mode),
+            cancel,
+            bar=not streaming,
+            title="Answering",
+        )
+    if args.json:
+        json.dump(answer.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not streaming:
+        print(answer.text)
+    else:
+        print()
+    for n, c in enumerate(answer.citations, start=1):
+        quote = c.quote if len(c.quote) <= 160 else c.quote[:157] + "…"
+        print(f"  [{n}] {c.title}, {c.page_unit} {c.page_label}: “{quote}”")
+    if not answer.citations:
+        print("  (no passage of the documents contains this answer's words)")
+    print(f"\nmode: {answer.mode} — {answer.reason}")
+    if not answer.complete:
+        print("The answer is incomplete: it was stopped before the end.")
+    return EXIT_OK
+
+
 COMMANDS = {
+    "ask": cmd_ask,
     "add": cmd_add,
+    "search": cmd_search,
     "models": cmd_models,
     "list": cmd_list,
     "remove": cmd_remove,
@@ -290,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # Our own progress bars only: no download bars or advice from the model libraries.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = _parser().parse_args(argv)
     if args.command is None:  # the window is started by app.entry, above this layer
         _parser().print_help()

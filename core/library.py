@@ -1,8 +1,11 @@
-"""The on-disk library: a SQLite catalog of the documents a user has added, with their pages.
+"""The on-disk library: a SQLite catalog of the documents a user has added, with their pages
+and their chunks, and the search index built from those chunks.
 
-Crash safety comes from SQLite's write-ahead log and from writing each document (its row and
-all of its pages) in one transaction: a process killed at any moment leaves every document
-that was committed before intact, and none half-written.
+Crash safety comes from SQLite's write-ahead log and from writing each document (its row, all
+of its pages, and its chunks with their vectors) in one transaction: a process killed at any
+moment leaves every document that was committed before intact and searchable, and none
+half-written. The FAISS and BM25 files next to the catalog are derived from it; they are
+written atomically and brought back in step with it whenever they lag (see core.retrieval).
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import documents, migrations
+from core.chunking import Chunk, content_hash
 from core.documents import Document, Limits, Page
 from core.errors import (
     DocumentError,
@@ -28,8 +34,18 @@ from core.errors import (
 )
 from core.paths import default_library_dir
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from core.chunking import Chunker
+    from core.embeddings import Embedder
+    from core.retrieval import SearchIndex
+
 CATALOG_NAME = "catalog.sqlite"
 BUSY_TIMEOUT_S = 30.0  # how long to wait for another process that is writing to the catalog
+PROGRESS_EVERY_S = 0.5  # at most this often a progress message within one file
+BIG_INDEX = 10_000  # updating the search index of more chunks than this says so in the progress
+EMBED_TOGETHER = 64  # chunks of small files read one after another are embedded in one go
 
 ProgressCallback = Callable[[int, int, str], None]
 PathLike = str | os.PathLike[str]
@@ -58,6 +74,31 @@ class DocumentInfo:
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A chunk found by `Library.search`: where it is, what it says, how well it matched.
+
+    text is the document's own text at [start, end) of `Document.text`: a citation quotes it.
+    """
+
+    chunk_id: int
+    doc_id: int
+    title: str
+    path: str
+    page_unit: str  # "page", "chapter", ... (see core.documents.models)
+    page_start: int  # page numbers, from 1
+    page_end: int
+    page_label: str  # the printed label of the first page ("iv", "12")
+    page_end_label: str
+    start: int
+    end: int
+    text: str
+    score: float  # reciprocal-rank fusion of the two rankings below (higher is better)
+    dense_rank: int | None  # rank by meaning (the vector index), None if not in its top
+    keyword_rank: int | None  # rank by words (BM25), None if not in its top
+    similarity: float | None = None  # cosine of passage and query, where dense_rank is set
 
 
 @dataclass
@@ -101,11 +142,17 @@ class Library:
     outside it) and between processes (SQLite's locking, with a busy timeout).
     """
 
-    def __init__(self, dir: PathLike | None = None) -> None:
+    def __init__(self, dir: PathLike | None = None, *, embedder: Embedder | None = None) -> None:
+        """embedder: the model that embeds chunks and queries (default: the built-in one,
+        loaded on first use; a library keeps the vectors of one model only)."""
         folder = Path(dir).expanduser() if dir is not None else default_library_dir()
         self.dir = folder.absolute()  # messages name the folder in full
         self.catalog = self.dir / CATALOG_NAME
         self._lock = threading.RLock()
+        self._embedder = embedder
+        self._chunker: Chunker | None = None
+        self._index_lock = threading.RLock()  # the search index; taken before `_lock`
+        self._index: SearchIndex | None = None
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -237,7 +284,60 @@ class Library:
                         f"Document {doc_id} ({path}) ends at character {last_end or 0}, "
                         f"but its entry says {char_count}."
                     )
+            problems += self._check_chunks(db)
+        problems += self._check_search_index()
         return problems
+
+    def _check_chunks(self, db: sqlite3.Connection) -> list[str]:
+        """Each chunk quotes its document exactly, on the pages it names, with a whole vector."""
+        problems: list[str] = []
+        row = db.execute("SELECT value FROM search_state WHERE key = 'dimension'").fetchone()
+        vector_bytes = int(row[0]) * 4 if row is not None else None
+        doc: Document | None = None
+        text = ""
+        expected_seq = 0
+        for c in db.execute(
+            'SELECT id, doc_id, seq, "start", "end", page_start, page_end, text, hash, '
+            "length(vector) AS size FROM chunks ORDER BY doc_id, seq"
+        ):
+            if doc is None or doc.id != c["doc_id"]:
+                doc = Document(path="", title="", sha256="", format="", page_unit="")
+                doc.id = c["doc_id"]
+                doc.pages = [
+                    Page(number=r[0], text=r[1], start=r[2], end=r[3])
+                    for r in db.execute(
+                        'SELECT number, text, "start", "end" FROM pages WHERE doc_id = ? '
+                        "ORDER BY number",
+                        (doc.id,),
+                    )
+                ]
+                text, expected_seq = doc.text, 0
+            where = f"Document {c['doc_id']}, passage {c['seq']}"
+            if c["seq"] != expected_seq:
+                problems.append(f"{where}: expected passage {expected_seq}.")
+            expected_seq = c["seq"] + 1
+            if not doc.pages or text[c["start"] : c["end"]] != c["text"]:
+                problems.append(f"{where}: its text is not the document's at {c['start']}.")
+                continue
+            pages = (doc.page_at(c["start"]).number, doc.page_at(c["end"] - 1).number)
+            if pages != (c["page_start"], c["page_end"]):
+                problems.append(f"{where}: says pages {c['page_start']}-{c['page_end']}.")
+            if c["hash"] != content_hash(c["text"]):
+                problems.append(f"{where}: its content hash does not match its text.")
+            if vector_bytes is None or c["size"] != vector_bytes:
+                problems.append(f"{where}: its vector has {c['size']} bytes.")
+        return problems
+
+    def _check_search_index(self) -> list[str]:
+        """The search index, brought in step as on a search, agrees with the catalog."""
+        with self._index_lock:
+            if self._dimension() is None:
+                return []
+            try:
+                index = self._search_index()
+                return index.check(self._chunk_ids(), self._vectors_for)
+            except (LibraryError, ValueError) as e:  # e.g. a stored vector of the wrong size
+                return [f"The search index could not be checked: {e}"]
 
     # -- changing --------------------------------------------------------------------------
 
@@ -256,7 +356,12 @@ class Library:
         content changed is read again and replaced (if it can no longer be read, its earlier
         version stays). A file that cannot be read is recorded in the report's `failed` with a
         message for the user, and the others are still added.
-        `cancel` stops the work between files (and interrupts the file being read).
+        Each document is chunked and embedded as it is added, and the search index is brought
+        up to date at the end (documents added by older versions are indexed then too).
+        `on_progress(done, total, message)` counts files; within a long file the message says
+        how far reading and embedding have got.
+        `cancel` stops the work between files (and interrupts the file being read or embedded).
+        Raises ModelError if the embedding model cannot be loaded.
         """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -264,23 +369,138 @@ class Library:
         files = self._collect(paths, report)
         total = len(files)
         done = 0
-        for path in files:
-            if cancel is not None and cancel.is_set():
-                report.cancelled = True
-                break
+        pipeline = _Pipeline(self, report, cancel)
+        try:
+            for path in files:
+                if cancel is not None and cancel.is_set():
+                    report.cancelled = True
+                    break
+                if on_progress is not None:
+                    on_progress(done, total, f"Reading {path.name}")
+                stages = _FileProgress(on_progress, done, total, path.name)
+                try:
+                    read = self._read_file(
+                        path,
+                        report,
+                        pipeline,
+                        password=password,
+                        limits=limits,
+                        cancel=cancel,
+                        stages=stages,
+                    )
+                    if read is not None:
+                        pipeline.put(read, stages)
+                except DocumentError as e:
+                    report.failed.append((str(path), str(e)))
+                done += 1
+            pipeline.finish()
+        except InterruptedError:  # `cancel` was set while a file was being read or embedded
+            report.cancelled = True
+        finally:
+            pipeline.stop()
+        if report.cancelled:
+            # The files read but not yet embedded are a few small ones (a long file is embedded
+            # as soon as it is read): keep them, it takes a moment.
+            pipeline.cancel = None
+            pipeline.finish()
+        try:
+            for info in [] if report.cancelled else self.pending():
+                if cancel is not None and cancel.is_set():
+                    raise InterruptedError("cancelled")
+                stages = _FileProgress(on_progress, done, total, info.name)
+                self._index_document(info, cancel, stages)
+        except InterruptedError:
+            report.cancelled = True
+
+        def say(message: str) -> None:
             if on_progress is not None:
-                on_progress(done, total, f"Reading {path.name}")
-            try:
-                self._add_file(path, report, password=password, limits=limits, cancel=cancel)
-            except DocumentError as e:
-                report.failed.append((str(path), str(e)))
-            except InterruptedError:  # `cancel` was set while the file was being read
-                report.cancelled = True
-                break
-            done += 1
+                on_progress(done, total, message)
+
+        self._update_search_index(say)
         if on_progress is not None:
             on_progress(done, total, report.summary())
         return report
+
+    def index(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[DocumentInfo]:
+        """Chunk and embed the documents that search cannot find yet (added by an older
+        version of Longread), then update the search index; returns those documents.
+        `add` does this too. Raises InterruptedError if `cancel` is set."""
+        pending = self.pending()
+        indexed: list[DocumentInfo] = []
+        try:
+            for number, info in enumerate(pending):
+                if cancel is not None and cancel.is_set():
+                    raise InterruptedError("cancelled")
+                if on_progress is not None:
+                    on_progress(number, len(pending), f"Indexing {info.name}")
+                stages = _FileProgress(on_progress, number, len(pending), info.name)
+                if self._index_document(info, cancel, stages):
+                    indexed.append(info)
+        finally:
+            self._update_search_index()
+        if on_progress is not None:
+            on_progress(len(pending), len(pending), f"{len(indexed)} indexed")
+        return indexed
+
+    def _index_document(
+        self, info: DocumentInfo, cancel: threading.Event | None, stages: _FileProgress
+    ) -> bool:
+        chunks = self.chunker().chunk(self.get(info.id))
+        vectors = self._embed(chunks, cancel, stages)
+        with self._writing("save the search index of") as db:
+            current = db.execute("SELECT sha256 FROM documents WHERE id = ?", (info.id,)).fetchone()
+            if current is None or current[0] != info.sha256:
+                return False  # removed or replaced by another process meanwhile
+            self._check_embedder(db)
+            self._store_chunks(db, info.id, chunks, vectors)
+        return True
+
+    def search(self, query: str, k: int = 5, doc_ids: Iterable[int] | None = None) -> list[Passage]:
+        """The k passages that best match `query` by meaning and by words, best first.
+
+        doc_ids: search only these documents. Raises ModelError if the embedding model cannot
+        be loaded.
+        """
+        import numpy as np
+
+        if not query.strip() or self._dimension() is None:
+            return []
+        self._check_embedder(None)  # a query must be embedded by the model of the passages
+        with self._index_lock:
+            index = self._search_index()
+            allowed = None
+            if doc_ids is not None:
+                wanted = sorted({int(d) for d in doc_ids})
+                with self._reading("search") as db:
+                    allowed = np.array(
+                        [
+                            r[0]
+                            for batch in _batches(wanted)
+                            for r in db.execute(
+                                "SELECT id FROM chunks WHERE doc_id IN "
+                                f"({','.join('?' * len(batch))})",
+                                batch,
+                            )
+                        ],
+                        dtype=np.int64,
+                    )
+                if not len(allowed):
+                    return []
+            if index.vectors is None or not len(index.vectors):
+                return []
+            vector = self.embedder.embed_query(query)
+            hits = index.search(query, vector, k, allowed)
+        return self._passages(hits)
+
+    def pending(self) -> list[DocumentInfo]:
+        """Documents in the catalog that search cannot find yet (see `index`)."""
+        with self._reading("list the documents of") as db:
+            return self._rows(db, "indexed_with IS NULL ORDER BY id")
 
     def remove(self, id_or_path: int | PathLike) -> DocumentInfo:
         """Take a document (by id or path) out of the library; the file itself is not touched."""
@@ -291,8 +511,246 @@ class Library:
                     f"“{id_or_path}” is not in the library, so it cannot be removed. "
                     "Use a document number or path from the list of documents."
                 )
-            db.execute("DELETE FROM documents WHERE id = ?", (info.id,))  # pages go by cascade
+            db.execute("DELETE FROM documents WHERE id = ?", (info.id,))  # pages, chunks: cascade
+            _bump_generation(db)
+        self._update_search_index()
         return info
+
+    # -- the search index ------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from core.embeddings import default_embedder
+
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def chunker(self) -> Chunker:
+        if self._chunker is None:
+            self._chunker = self.embedder.chunker()
+        return self._chunker
+
+    def _embed(
+        self, chunks: list[Chunk], cancel: threading.Event | None, stages: _FileProgress
+    ) -> np.ndarray:
+        """The chunks' vectors, embedding only chunks not seen before."""
+        from core.embeddings import embed_cached
+
+        self._check_embedder(None)
+        vectors, _embedded = embed_cached(
+            self.embedder,
+            [c.text for c in chunks],
+            [c.content_hash for c in chunks],
+            self._stored_vectors,
+            on_progress=stages.embedding,
+            cancel=cancel,
+        )
+        return vectors
+
+    def _stored_vectors(self, hashes: list[bytes]) -> dict[bytes, np.ndarray]:
+        """The vectors the catalog already holds for these chunk contents (same model)."""
+        import numpy as np
+
+        found: dict[bytes, np.ndarray] = {}
+        with self._reading("read the search index of") as db:
+            for batch in _batches(hashes):
+                for digest, blob in db.execute(
+                    f"SELECT hash, vector FROM chunks WHERE hash IN ({','.join('?' * len(batch))})",
+                    batch,
+                ):
+                    found[digest] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def _check_embedder(self, db: sqlite3.Connection | None) -> None:
+        """Refuse to mix vectors of two models in one library; record the model on first use."""
+        key = self.embedder.key
+        if db is None:
+            with self._reading("read the search index of") as db:
+                row = db.execute("SELECT value FROM search_state WHERE key = 'embedder'").fetchone()
+            if row is not None and row[0] == key:
+                return
+            with self._writing("prepare the search index of") as db:
+                return self._check_embedder(db)
+        row = db.execute("SELECT value FROM search_state WHERE key = 'embedder'").fetchone()
+        if row is not None and row[0] == key:
+            return
+        has_chunks = db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+        if row is not None and has_chunks:
+            raise LibraryError(
+                f"The library in “{self.dir}” was indexed with the embedding model "
+                f"“{row[0].split(':')[0]}”, not “{self.embedder.name}”, which Longread is set "
+                "to use now. Choose that model again, or use another library folder for this one."
+            )
+        db.execute(
+            "INSERT OR REPLACE INTO search_state (key, value) VALUES ('embedder', ?)", (key,)
+        )
+
+    def _store_chunks(
+        self, db: sqlite3.Connection, doc_id: int, chunks: list[Chunk], vectors: np.ndarray
+    ) -> None:
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.executemany(
+            'INSERT INTO chunks (doc_id, seq, "start", "end", page_start, page_end, tokens, '
+            "text, hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    doc_id,
+                    c.seq,
+                    c.start,
+                    c.end,
+                    c.page_start,
+                    c.page_end,
+                    c.tokens,
+                    c.text,
+                    c.content_hash,
+                    vectors[i].astype("<f4").tobytes(),
+                )
+                for i, c in enumerate(chunks)
+            ),
+        )
+        db.execute(
+            "UPDATE documents SET indexed_with = ? WHERE id = ?", (self.embedder.key, doc_id)
+        )
+        if len(vectors):
+            db.execute(
+                "INSERT OR REPLACE INTO search_state (key, value) VALUES ('dimension', ?)",
+                (str(vectors.shape[1]),),
+            )
+        _bump_generation(db)
+
+    def _generation(self) -> int:
+        with self._reading("read the search index of") as db:
+            row = db.execute("SELECT value FROM search_state WHERE key = 'generation'").fetchone()
+        return int(row[0])
+
+    def _search_index(self) -> SearchIndex:
+        """The search index, loaded on first use and brought in step with the catalog."""
+        with self._index_lock:
+            generation = self._generation()
+            if self._index is not None and self._index.generation == generation:
+                return self._index
+            if self._index is None:
+                from core.retrieval import SearchIndex
+
+                dimension = self._dimension()
+                assert dimension is not None, "nothing was ever indexed in this library"
+                self._index = SearchIndex(self.dir, dimension)
+            try:
+                self._index.sync(self._chunk_ids(), self._vectors_for, self._texts_for, generation)
+            except OSError as e:
+                # The catalog is intact; the index is brought up to date on the next try.
+                raise LibraryError(
+                    f"Longread could not save the search index in “{self.dir}” "
+                    f"({e.strerror or e}). Free some disk space, or check that you may write "
+                    "there, then try again."
+                ) from None
+            return self._index
+
+    def _update_search_index(self, say: Callable[[str], object] | None = None) -> None:
+        """After a change: bring the index files up to date if they exist or if there is
+        something to index (a library without any chunks keeps no index files)."""
+        with self._index_lock:
+            generation = self._generation()
+            if self._index is not None and self._index.generation == generation:
+                return
+            if self._dimension() is None:
+                return  # nothing was ever indexed here: no index files to keep
+            if say is not None:
+                with self._reading("read the search index of") as db:
+                    count = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+                if count > BIG_INDEX:
+                    say(f"Updating the search index ({count:,} passages)")
+            self._search_index()
+
+    def _dimension(self) -> int | None:
+        """The length of the library's vectors; None if it never held any."""
+        with self._reading("read the search index of") as db:
+            row = db.execute("SELECT value FROM search_state WHERE key = 'dimension'").fetchone()
+        return int(row[0]) if row is not None else None
+
+    def _chunk_ids(self) -> np.ndarray:
+        import numpy as np
+
+        with self._reading("read the search index of") as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")]
+        return np.array(ids, dtype=np.int64)
+
+    def _vectors_for(self, ids: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        rows = self._chunk_columns(ids, "vector")
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([np.frombuffer(blob, dtype="<f4") for blob in rows]).astype(np.float32)
+
+    def _texts_for(self, ids: np.ndarray) -> list[str]:
+        return self._chunk_columns(ids, "text")
+
+    def _chunk_columns(self, ids: np.ndarray, column: str) -> list:
+        """One column of the chunks with these ids, in the order of `ids` (which must exist)."""
+        wanted = [int(i) for i in ids]
+        found: dict[int, object] = {}
+        with self._reading("read the search index of") as db:
+            if len(wanted) > 5000:  # most of the table: one scan beats many lookups
+                want = set(wanted)
+                for chunk_id, value in db.execute(f"SELECT id, {column} FROM chunks"):
+                    if chunk_id in want:
+                        found[chunk_id] = value
+            else:
+                for batch in _batches(wanted):
+                    found.update(
+                        db.execute(
+                            f"SELECT id, {column} FROM chunks WHERE id IN "
+                            f"({','.join('?' * len(batch))})",
+                            batch,
+                        ).fetchall()
+                    )
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise LibraryError(
+                f"The library in “{self.dir}” changed while its search index was being "
+                "updated. Try again."
+            )
+        return [found[i] for i in wanted]
+
+    def _passages(self, hits) -> list[Passage]:
+        by_id: dict[int, sqlite3.Row] = {}
+        ids = [h.chunk_id for h in hits]
+        with self._reading("read passages from") as db:
+            for batch in _batches(ids):
+                for row in db.execute(
+                    'SELECT c.id, c.doc_id, c."start", c."end", c.page_start, c.page_end, '
+                    "c.text, d.title, d.path, d.page_unit, p1.label AS label, "
+                    "p2.label AS end_label FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                    "JOIN pages p1 ON p1.doc_id = c.doc_id AND p1.number = c.page_start "
+                    "JOIN pages p2 ON p2.doc_id = c.doc_id AND p2.number = c.page_end "
+                    f"WHERE c.id IN ({','.join('?' * len(batch))})",
+                    batch,
+                ):
+                    by_id[row["id"]] = row
+        return [
+            Passage(
+                chunk_id=h.chunk_id,
+                doc_id=row["doc_id"],
+                title=row["title"],
+                path=row["path"],
+                page_unit=row["page_unit"],
+                page_start=row["page_start"],
+                page_end=row["page_end"],
+                page_label=row["label"],
+                page_end_label=row["end_label"],
+                start=row["start"],
+                end=row["end"],
+                text=row["text"],
+                score=h.score,
+                dense_rank=h.dense_rank,
+                keyword_rank=h.keyword_rank,
+                similarity=h.similarity,
+            )
+            for h in hits
+            if (row := by_id.get(h.chunk_id)) is not None  # removed by another process meanwhile
+        ]
 
     # -- internals -------------------------------------------------------------------------
 
@@ -338,15 +796,18 @@ class Library:
                     found.append(Path(file))
         return found
 
-    def _add_file(
+    def _read_file(
         self,
         path: Path,
         report: AddReport,
+        pipeline: _Pipeline,
         *,
         password: str | None,
         limits: Limits | None,
         cancel: threading.Event | None,
-    ) -> None:
+        stages: _FileProgress,
+    ) -> _Read | None:
+        """Read a new or changed file and cut it into chunks; None if the library has it."""
         documents.check(path, limits)  # unsupported, missing, empty, too large: before hashing
         try:
             st = path.stat()
@@ -358,28 +819,42 @@ class Library:
         except OSError as e:
             raise NotAFileError(path, str(e)) from None
         key = str(path)
+        if digest in pipeline.digests():  # a copy of a file read just before: store that first
+            pipeline.finish()
         with self._reading("look up a document in") as db:
             current = self._row(db, "path = ?", key)
             copies = [] if current else self._rows(db, "sha256 = ? ORDER BY id", digest)
         if current is not None and current.sha256 == digest:
             report.unchanged.append((key, current))
-            return
+            return None
         replacing = current
         if replacing is None and copies:
             if original := next((c for c in copies if os.path.exists(c.path)), None):
                 report.unchanged.append((key, original))
-                return
+                return None
             # Its content is only known under paths that are gone: the file was moved or
             # renamed. Keep the document's id so what is stored under it stays valid.
             replacing = copies[0]
-        doc = documents.load(path, password=password, limits=limits, cancel=cancel, sha256=digest)
-        info = self._store(doc, st, replacing)
-        (report.updated if replacing is not None else report.added).append(info)
+        doc = documents.load(
+            path,
+            password=password,
+            limits=limits,
+            cancel=cancel,
+            sha256=digest,
+            on_progress=stages.reading,
+        )
+        return _Read(doc, st, replacing, self.chunker().chunk(doc))
 
     def _store(
-        self, doc: Document, st: os.stat_result, replacing: DocumentInfo | None
+        self,
+        doc: Document,
+        st: os.stat_result,
+        replacing: DocumentInfo | None,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
     ) -> DocumentInfo:
-        """Write a document and all its pages in one transaction, replacing an older version."""
+        """Write a document, all its pages and all its chunks in one transaction, replacing an
+        older version."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         char_count = doc.pages[-1].end if doc.pages else 0
         values = {
@@ -424,6 +899,8 @@ class Library:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 ((doc_id, p.number, p.label, p.text, p.start, p.end) for p in doc.pages),
             )
+            self._check_embedder(db)
+            self._store_chunks(db, doc_id, chunks, vectors)
             info = self._row(db, "id = ?", doc_id)
         doc.id = doc_id
         assert info is not None
@@ -508,6 +985,157 @@ class Library:
         else:
             reason = f"{error}"
         return LibraryError(f"Longread could not {action} the library in “{self.dir}”: {reason}.")
+
+
+@dataclass(slots=True)
+class _Read:
+    """A document read from a file, cut into chunks, waiting for its vectors to be stored."""
+
+    doc: Document
+    st: os.stat_result
+    replacing: DocumentInfo | None
+    chunks: list[Chunk]
+
+
+class _Pipeline:
+    """Files read are embedded in a background thread while the next files are read.
+
+    Reading happens mostly in the parser process and embedding in the model's kernels, so the
+    two overlap on two cores. Small files wait until EMBED_TOGETHER chunks have gathered and are
+    embedded together (one model call for many files). Each document is stored, in its own
+    transaction, by the thread that reads, in the order the files were read.
+    """
+
+    def __init__(self, library: Library, report: AddReport, cancel: threading.Event | None) -> None:
+        self.library, self.report, self.cancel = library, report, cancel
+        self.waiting: list[_Read] = []  # read, not yet being embedded
+        self.batch: list[_Read] = []  # being embedded by `thread`
+        self.thread: threading.Thread | None = None
+        self.outcome: dict[str, object] = {}
+        self.stages: _FileProgress | None = None
+
+    def digests(self) -> set[str]:
+        return {r.doc.sha256 for r in (*self.waiting, *self.batch)}
+
+    def put(self, read: _Read, stages: _FileProgress) -> None:
+        self.waiting.append(read)
+        self.stages = stages
+        if sum(len(r.chunks) for r in self.waiting) >= EMBED_TOGETHER:
+            self._store_batch()
+            self._start()
+
+    def finish(self) -> None:
+        """Embed and store everything read so far."""
+        self._store_batch()
+        self._start()
+        self._store_batch()
+
+    def stop(self) -> None:
+        """Wait for the background thread, if any, and store its batch if it was embedded."""
+        if self.thread is not None:
+            self.thread.join()
+            if "vectors" in self.outcome:
+                self._store_batch()
+            self.thread, self.batch, self.outcome = None, [], {}
+
+    def _start(self) -> None:
+        if not self.waiting:
+            return
+        self.batch, self.waiting = self.waiting, []
+        stages = self.stages or _FileProgress(None, 0, 0, "")
+        if len(self.batch) > 1:
+            stages.name = f"{Path(self.batch[0].doc.path).name} and {len(self.batch) - 1} more"
+        chunks = [c for r in self.batch for c in r.chunks]
+        self.outcome = {}
+
+        def embed() -> None:
+            try:
+                self.outcome["vectors"] = self.library._embed(chunks, self.cancel, stages)
+            except BaseException as e:  # raised again by the reading thread
+                self.outcome["error"] = e
+
+        self.thread = threading.Thread(target=embed, name="longread-embed", daemon=True)
+        self.thread.start()
+
+    def _store_batch(self) -> None:
+        """Wait for the batch being embedded and store its documents."""
+        if self.thread is None:
+            return
+        self.thread.join()
+        batch, outcome = self.batch, self.outcome
+        self.thread, self.batch, self.outcome = None, [], {}
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        vectors = outcome["vectors"]
+        offset = 0
+        for read in batch:
+            count = len(read.chunks)
+            info = self.library._store(
+                read.doc, read.st, read.replacing, read.chunks, vectors[offset : offset + count]
+            )
+            offset += count
+            (self.report.updated if read.replacing is not None else self.report.added).append(info)
+
+
+class _FileProgress:
+    """Progress within one file (pages read, passages embedded), as messages on the file's
+    step of `on_progress`, at most every PROGRESS_EVERY_S and never for the last unit."""
+
+    def __init__(self, on_progress: ProgressCallback | None, done: int, total: int, name: str):
+        self.on_progress, self.done, self.total, self.name = on_progress, done, total, name
+        self.last = time.monotonic()
+        self.first_batch: tuple[float, int] | None = None  # (when, passages) of the first batch
+
+    def _say(self, message: str) -> None:
+        now = time.monotonic()
+        if self.on_progress is not None and now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            self.on_progress(self.done, self.total, message)
+
+    def reading(self, page: int, pages: int, _message: str = "") -> None:
+        if page < pages:
+            self._say(f"Reading {self.name}: page {page:,} of {pages:,}")
+
+    def embedding(self, count: int, of: int, _message: str = "") -> None:
+        if count == 0:  # starting
+            self.first_batch = None
+            if of > EMBED_TOGETHER:  # a long file: say so before the first batch (and the model)
+                self._say(f"Embedding {self.name}: {of:,} passages")
+            return
+        # The rate is measured from the end of the first batch, which may include loading
+        # the model.
+        now = time.monotonic()
+        if self.first_batch is None:
+            self.first_batch = (now, count)
+            return
+        since, first = self.first_batch
+        if first < count < of:
+            left = (now - since) / (count - first) * (of - count)
+            self._say(
+                f"Embedding {self.name}: {count:,} of {of:,} passages, {_duration(left)} left"
+            )
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _batches(items: list, size: int = 500) -> Iterator[list]:
+    """Slices of `items` small enough for one SQL statement's parameters."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _bump_generation(db: sqlite3.Connection) -> None:
+    db.execute(
+        "UPDATE search_state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+    )
 
 
 def _hidden(path: str, name: str) -> bool:

@@ -114,3 +114,37 @@ def migrate(db: sqlite3.Connection) -> list[str]:
                 db.execute("ROLLBACK")
             raise
     return ran
+
+
+@migration
+def m002_create_search_index(db: sqlite3.Connection) -> None:
+    # Each chunk keeps its text and vector: the FAISS and BM25 files next to the catalog are
+    # derived from these rows and rebuilt from them whenever they are missing or out of step.
+    # AUTOINCREMENT: a chunk id is never reused, so an id in an index file always means the
+    # same passage.
+    db.execute(
+        """
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            "start" INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            page_start INTEGER NOT NULL,
+            page_end INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            hash BLOB NOT NULL,
+            vector BLOB NOT NULL,
+            UNIQUE (doc_id, seq)
+        )
+        """
+    )
+    db.execute("CREATE INDEX chunks_hash ON chunks(hash)")
+    # The embedding model whose vectors a document's chunks hold; NULL: not indexed yet
+    # (documents added before this migration, or whose indexing was interrupted).
+    db.execute("ALTER TABLE documents ADD COLUMN indexed_with TEXT")
+    # key -> value: "embedder" (the model all vectors come from), "dimension", and
+    # "generation" (counts changes to the chunks, so an open index knows it is behind).
+    db.execute("CREATE TABLE search_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO search_state (key, value) VALUES ('generation', '0')")

@@ -452,7 +452,9 @@ def test_killing_an_add_at_any_moment_loses_nothing_added_before(tmp_path):
         if round_ == 0:
             # Certainly inside a transaction: stop half-way through the first large file's pages.
             stalled_on, finished = _run_and_kill(lib_dir, batch, after_files=0, stall_at=500)
-            assert stalled_on == "Reading f000-large.txt" and not finished, context
+            # Files are stored in the order they are read, so page row 500 is the first large
+            # file's; reading runs ahead while a file is embedded, so a later one may be shown.
+            assert stalled_on.startswith("Reading f") and not finished, context
         else:
             _run_and_kill(lib_dir, batch, after_files=rng.randrange(300))
 

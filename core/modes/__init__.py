@@ -1,0 +1,35 @@
+"""The three answer modes and the router that picks one for each question."""
+
+from __future__ import annotations
+
+from core.modes.base import MODES, Answer, Citation, Request
+
+__all__ = ["MODES", "Answer", "Citation", "Request", "ask"]
+
+
+def ask(request: Request, backend, mode: str = "auto") -> Answer:
+    """Answer `request` in `mode` ("auto", "direct", "rag" or "recursive")."""
+    from core.modes import router
+
+    choice = router.choose(request, backend)
+    if mode == "auto":
+        mode, reason = choice.mode, choice.reason
+    else:
+        reason = f"Chosen by you. ({choice.reason} Auto would use {choice.mode}.)"
+    if mode == "rag" and request.library is None:
+        mode, reason = "recursive", reason + " Without a search index, recursive mode is used."
+    if mode == "direct":
+        from core.modes import direct
+
+        return direct.answer(request, backend, reason=reason)
+    if mode == "rag":
+        from core.modes import rag
+
+        return rag.answer(request, backend, budget=router.rag_budget(backend), reason=reason)
+    if mode == "recursive":
+        from core.modes import recursive
+
+        answer = recursive.answer(request, backend)
+        answer.reason = reason + (f" {answer.reason}" if answer.reason else "")
+        return answer
+    raise ValueError(f"unknown mode {mode!r}")

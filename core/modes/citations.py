@@ -1,0 +1,116 @@
+"""Find and verify the spans of the documents that an answer rests on.
+
+A citation is only ever made to a span whose words are really there: the answer's content words
+are matched against the sentences of the candidate pages, and the best sentence is quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.documents.models import Document, Page
+from core.modes.base import Citation
+
+_WORD = re.compile(r"[\w][\w'’.-]*[\w]|\w", re.UNICODE)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_STOP = set(
+    """a an and are as at be been but by can could did do does for from had has have he her his
+    how i if in into is it its may might more most no not of on or our she should so such than
+    that the their them then there these they this those to was we were what when where which
+    who whom why will with would you your about after all also any because before being both
+    each few further here just like many much must now only other over same some still through
+    under until up very while yes document question answer page pages""".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning (no stop words; numbers kept)."""
+    return {w for w in (m.lower().strip(".-") for m in _WORD.findall(text)) if w and w not in _STOP}
+
+
+def best_sentence(text: str, wanted: set[str]) -> tuple[int, int, int]:
+    """(start, end, matched words) of the sentence of `text` sharing most words with `wanted`."""
+    best = (0, 0, 0)
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        if not sentence.strip():
+            continue
+        score = len(content_words(sentence) & wanted)
+        if score > best[2]:
+            lead = len(sentence) - len(sentence.lstrip())
+            best = (m.start() + lead, m.start() + len(sentence.rstrip()), score)
+    return best
+
+
+@dataclass(frozen=True)
+class Source:
+    """A stretch of a document an answer may rest on: a page, or a passage found by search."""
+
+    doc_id: int | None
+    title: str
+    page: int
+    page_label: str
+    page_unit: str
+    offset: int  # where `text` starts in Document.text
+    text: str
+
+    @classmethod
+    def of_page(cls, doc: Document, page: Page) -> Source:
+        return cls(doc.id, doc.title, page.number, page.label, doc.page_unit, page.start, page.text)
+
+
+def verified(
+    answer: str, sources: Iterable[Source], *, limit: int = 3, question: str = ""
+) -> list[Citation]:
+    """Citations for the sources that contain the answer's own words, best first.
+
+    A sentence qualifies when it shares at least two of the answer's content words (or all of
+    them, for a one-word answer) that the question did not already contain: an answer that only
+    repeats the question proves nothing.
+    """
+    wanted = content_words(answer) - content_words(question)
+    if not wanted:
+        return []
+    needed = min(2, len(wanted))
+    scored = []
+    for order, source in enumerate(sources):
+        start, end, score = best_sentence(source.text, wanted)
+        if score >= needed:
+            scored.append((-score, order, source, start, end))
+    scored.sort(key=lambda row: row[:2])
+    out: list[Citation] = []
+    seen: set[tuple] = set()
+    for _score, _order, s, start, end in scored:
+        key = (s.doc_id, s.title, s.offset + start)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Citation(
+                doc_id=s.doc_id,
+                title=s.title,
+                page=s.page,
+                page_label=s.page_label,
+                page_unit=s.page_unit,
+                start=s.offset + start,
+                end=s.offset + end,
+                quote=s.text[start:end],
+            )
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+def supporting(
+    answer: str,
+    candidates: Iterable[tuple[Document, Page]],
+    *,
+    limit: int = 3,
+    question: str = "",
+) -> list[Citation]:
+    """Citations for the pages among `candidates` that contain the answer's own words."""
+    sources = (Source.of_page(doc, page) for doc, page in candidates)
+    return verified(answer, sources, limit=limit, question=question)

@@ -1,0 +1,110 @@
+"""Auto mode: pick direct, rag or recursive for a question, and say why in plain words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.modes.base import Request
+
+ANSWER_ROOM = 512  # tokens kept free for the answer
+PROMPT_ROOM = 200  # tokens of instructions, markers and the question around the text
+SMALL_MODEL_PARAMS = 500_000_000
+# Measured with the bundled 135M model (tests/core/llm/texts.py, needle at varied depths): it
+# finds a planted fact reliably in 1,500 tokens, sometimes in 3,000, rarely in 4,500 or more.
+SMALL_MODEL_DIRECT_TOKENS = 3000
+# Passages for rag: more text than this (about five passages) makes the small model mix facts
+# from neighbouring passages ("Mirela Lind" from two names in two passages), measured likewise.
+SMALL_MODEL_RAG_TOKENS = 1200
+
+# Questions about the whole text rather than one place in it.
+_WHOLE = re.compile(
+    r"\b(summar\w*|overview|outline|gist|tl;?dr|main (points?|ideas?|themes?|arguments?)|"
+    r"key (points?|findings|takeaways)|list (all|every|each)|all the|every|each (chapter|section|"
+    r"page|document|part)|how many (times|chapters|sections|pages|mentions)|count|"
+    r"compare|contrast|differences? between|across (the )?(documents?|chapters?|sections?)|"
+    r"throughout|whole (document|book|text)|entire)\b",
+    re.IGNORECASE,
+)
+
+
+def whole_text_question(question: str) -> bool:
+    """Whether the question asks about the whole text (summarise, list all, count, compare)."""
+    return bool(_WHOLE.search(question))
+
+
+@dataclass
+class Choice:
+    mode: str
+    reason: str
+    tokens: int  # the selection's size in the model's tokens
+    direct_limit: int  # the most tokens direct mode takes with this model on this machine
+
+
+def parameters(backend) -> int | None:
+    """The model's parameter count where it can be known (local torch models)."""
+    model = getattr(backend, "model", None)
+    if model is not None and hasattr(model, "parameters"):
+        return sum(p.numel() for p in model.parameters())
+    return None
+
+
+def is_small(backend) -> bool:
+    params = parameters(backend)
+    return params is not None and params < SMALL_MODEL_PARAMS
+
+
+def direct_limit(backend) -> tuple[int, str]:
+    """(tokens, why): how much text direct mode may put in the prompt for this model."""
+    window = backend.context_window - ANSWER_ROOM - PROMPT_ROOM
+    if is_small(backend):
+        params = parameters(backend)
+        return (
+            min(window, SMALL_MODEL_DIRECT_TOKENS),
+            f"a model this small ({params / 1e6:.0f}M parameters) answers reliably from "
+            f"at most ~{SMALL_MODEL_DIRECT_TOKENS:,} tokens of text",
+        )
+    return window, f"the model's window is {backend.context_window:,} tokens"
+
+
+def rag_budget(backend) -> int:
+    """Tokens of passages rag mode packs into the prompt for this model."""
+    limit, _why = direct_limit(backend)
+    return min(limit, SMALL_MODEL_RAG_TOKENS) if is_small(backend) else limit
+
+
+def choose(request: Request, backend) -> Choice:
+    tokens = sum(backend.count_tokens(doc.text) for doc in request.documents)
+    limit, why_limit = direct_limit(backend)
+    fits = tokens <= limit and backend.fits(tokens + PROMPT_ROOM, ANSWER_ROOM)
+    size = f"The selection is {tokens:,} tokens"
+    if fits:
+        return Choice(
+            "direct",
+            f"{size}; it fits ({why_limit}), so the whole text goes into the prompt.",
+            tokens,
+            limit,
+        )
+    if whole_text_question(request.question):
+        return Choice(
+            "recursive",
+            f"{size}, more than direct mode takes ({why_limit}), and the question is about the "
+            "whole text, so every part is read and the partial answers are combined.",
+            tokens,
+            limit,
+        )
+    if request.library is not None:
+        return Choice(
+            "rag",
+            f"{size}, more than direct mode takes ({why_limit}), and the question asks for "
+            "specific facts, so only the best-matching passages go into the prompt.",
+            tokens,
+            limit,
+        )
+    return Choice(
+        "recursive",
+        f"{size}, more than direct mode takes ({why_limit}), and there is no search index, "
+        "so every part is read.",
+        tokens,
+        limit,
+    )

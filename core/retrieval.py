@@ -1,0 +1,475 @@
+"""Hybrid search over a library's chunks: FAISS vectors and BM25 keywords, fused by rank.
+
+The catalog (SQLite) holds every chunk with its text and vector and is the only source of
+truth. The two indexes here are derived from it and kept as files next to it:
+
+- `vectors.faiss`: inner product over unit vectors (= cosine), keyed by chunk id. Exact (flat)
+  up to FLAT_LIMIT chunks; HNSW above, where exact search would be too slow.
+- `keywords/`: a bm25s index of the chunks' text, with the chunk id of every row.
+
+Both are written to a temporary name and renamed into place, so a crash leaves either the old
+file or the new one, never half of one. Whatever is on disk, `SearchIndex.sync` compares the ids
+it holds with the catalog's and brings it in step: vectors are added from the catalog and
+removed; a missing, unreadable or foreign file is rebuilt from the catalog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+VECTORS_FILE = "vectors.faiss"
+KEYWORDS_DIR = "keywords"
+
+FLAT_LIMIT = 50_000  # exact search up to here: at 100k chunks it takes ~15 ms a query on 2 cores
+HNSW_M = 32  # graph degree: more links, better recall, more memory (M * 8 bytes a vector)
+HNSW_EF_CONSTRUCTION = 80  # candidates kept while linking a new vector
+HNSW_EF_SEARCH = 256  # candidates kept while searching: 0.98 recall@10 at 100k, 0.4 ms
+EXACT_FILTER_LIMIT = 20_000  # a filter to fewer chunks than this is searched exactly
+MAX_DEAD_FRACTION = 0.2  # HNSW cannot delete: removed ids are skipped until they are this many
+RRF_K = 60  # reciprocal-rank fusion's constant (Cormack et al., 2009)
+CANDIDATES = 50  # each index proposes at least this many chunks to the fusion
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    """A chunk found by `SearchIndex.search`; ranks are 1-based, None where not proposed."""
+
+    chunk_id: int
+    score: float  # the fused score: the sum of 1 / (RRF_K + rank) over the two rankings
+    dense_rank: int | None
+    keyword_rank: int | None
+    similarity: float | None = None  # cosine with the query, where the vector index proposed it
+
+
+def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: (id, score) best first; ties go to the id ranked first earlier."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _replace_file(path: Path, write: Callable[[str], None]) -> None:
+    """Write a file under a temporary name in the same folder, flush it to disk, rename it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """One query runs on one thread. FAISS splits even a single query over its OpenMP threads,
+    and on 2 cores that made it slower, not faster: flat search of 100k vectors took 56 ms on
+    two threads and 16 ms on one, an HNSW search 8 ms and 0.3 ms (measured)."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+# -- vectors ---------------------------------------------------------------------------------
+
+
+class VectorIndex:
+    """FAISS inner-product search over unit vectors, keyed by chunk id (an IndexIDMap2)."""
+
+    def __init__(self, index, dead: np.ndarray | None = None) -> None:
+        import numpy as np
+
+        self.index = index
+        # HNSW cannot delete: ids removed since the graph was built are skipped at search time.
+        self.dead = dead if dead is not None else np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
+        """A new index of the right kind for this many vectors."""
+        import faiss
+
+        if len(ids) > FLAT_LIMIT:
+            inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            inner = faiss.IndexFlatIP(dim)
+        index = cls(faiss.IndexIDMap2(inner))
+        index.add(ids, vectors)
+        return index
+
+    @classmethod
+    def load(cls, path: Path, dim: int) -> VectorIndex | None:
+        """The index in `path`, or None if it is missing, unreadable or of another dimension."""
+        import faiss
+
+        if not path.is_file():
+            return None
+        try:
+            index = faiss.read_index(str(path))
+        except Exception:  # damaged or foreign: it is rebuilt from the catalog
+            return None
+        if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
+            return None
+        return cls(index)
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        _replace_file(path, lambda tmp: faiss.write_index(self.index, tmp))
+
+    @property
+    def hnsw(self) -> bool:
+        import faiss
+
+        return isinstance(faiss.downcast_index(self.index.index), faiss.IndexHNSWFlat)
+
+    @property
+    def kind(self) -> str:
+        return "HNSW" if self.hnsw else "flat"
+
+    def stored_ids(self) -> np.ndarray:
+        """Every id in the FAISS index, removed ones included (HNSW), sorted."""
+        import faiss
+        import numpy as np
+
+        return np.sort(faiss.vector_to_array(self.index.id_map).astype(np.int64))
+
+    def ids(self) -> np.ndarray:
+        """The ids that searches can return, sorted."""
+        import numpy as np
+
+        return np.setdiff1d(self.stored_ids(), self.dead, assume_unique=True)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal) - len(self.dead)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        import numpy as np
+
+        if len(ids):
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            self.index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
+    def remove(self, ids: np.ndarray) -> None:
+        import numpy as np
+
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        if self.hnsw:
+            self.dead = np.union1d(self.dead, ids)
+        else:
+            import faiss
+
+            self.index.remove_ids(faiss.IDSelectorBatch(ids))
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return self.index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+    def search(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to k (id, cosine) pairs, best first, among `allowed` ids if given."""
+        import faiss
+        import numpy as np
+
+        if allowed is not None:
+            allowed = np.intersect1d(np.asarray(allowed, dtype=np.int64), self.ids())
+            if not len(allowed):
+                return []
+            if self.hnsw and len(allowed) <= EXACT_FILTER_LIMIT:
+                # A graph walk that may only visit a few nodes misses most of them: score
+                # the allowed vectors directly instead.
+                scores = self.vectors(allowed) @ vector
+                top = np.argsort(-scores, kind="stable")[:k]
+                return [(int(allowed[i]), float(scores[i])) for i in top]
+            selector = faiss.IDSelectorBatch(allowed)
+        elif len(self.dead):
+            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self.dead))
+        else:
+            selector = None
+        k = min(k, len(self))
+        if k <= 0:
+            return []
+        if self.hnsw:
+            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            if selector is not None:
+                params.sel = selector
+        else:
+            params = faiss.SearchParameters(sel=selector) if selector is not None else None
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        with _one_thread():
+            scores, ids = self.index.search(query, k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+# -- keywords --------------------------------------------------------------------------------
+
+
+class KeywordIndex:
+    """BM25 over the chunks' text (bm25s), with the chunk id of each row."""
+
+    STOPWORDS = "en"
+
+    def __init__(self, retriever, ids: np.ndarray) -> None:
+        self.retriever, self.ids = retriever, ids
+
+    @classmethod
+    def build(cls, ids: np.ndarray, texts: Sequence[str]) -> KeywordIndex:
+        import bm25s
+        import numpy as np
+
+        retriever = bm25s.BM25()
+        if len(texts):
+            tokens = bm25s.tokenize(list(texts), stopwords=cls.STOPWORDS, show_progress=False)
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, np.asarray(ids, dtype=np.int64))
+
+    @classmethod
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        import bm25s
+        import numpy as np
+
+        try:
+            ids = np.load(folder / "chunk_ids.npy")
+            if not len(ids):
+                return cls(bm25s.BM25(), ids)
+            return cls(bm25s.BM25.load(str(folder)), ids)
+        except Exception:  # missing, damaged or foreign: it is rebuilt from the catalog
+            return None
+
+    def save(self, folder: Path) -> None:
+        """Write into a fresh folder, then swap it in for the old one."""
+        import numpy as np
+
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+        try:
+            if len(self.ids):
+                self.retriever.save(str(tmp))
+            with open(tmp / "chunk_ids.npy", "wb") as f:
+                np.save(f, self.ids)
+                f.flush()
+                os.fsync(f.fileno())
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def search(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to k (id, BM25 score) pairs with at least one query word, best first."""
+        import bm25s
+        import numpy as np
+
+        if not len(self.ids):
+            return []
+        words = bm25s.tokenize(
+            [query], stopwords=self.STOPWORDS, show_progress=False, return_ids=False
+        )
+        if not any(w in self.retriever.vocab_dict for w in words[0]):
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.isin(self.ids, allowed).astype(np.float32)
+            if not mask.any():
+                return []
+        rows, scores = self.retriever.retrieve(
+            words, k=min(k, len(self.ids)), show_progress=False, weight_mask=mask
+        )
+        return [
+            (int(self.ids[r]), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0
+        ]
+
+
+# -- both, on disk ---------------------------------------------------------------------------
+
+
+class SearchIndex:
+    """A library's vector and keyword indexes, kept in its folder and in step with its catalog.
+
+    Not thread-safe by itself: the library serialises calls.
+    """
+
+    def __init__(self, folder: Path, dim: int) -> None:
+        self.folder, self.dim = Path(folder), dim
+        self.vectors: VectorIndex | None = None
+        self.keywords: KeywordIndex | None = None
+        self.generation: int | None = None  # the catalog generation last synced with
+        self.rebuilt: list[str] = []  # what sync rebuilt or repaired, for logs and tests
+
+    @property
+    def vectors_path(self) -> Path:
+        return self.folder / VECTORS_FILE
+
+    @property
+    def keywords_path(self) -> Path:
+        return self.folder / KEYWORDS_DIR
+
+    def sync(
+        self,
+        catalog_ids: np.ndarray,
+        vectors_for: Callable[[np.ndarray], np.ndarray],
+        texts_for: Callable[[np.ndarray], list[str]],
+        generation: int | None = None,
+    ) -> bool:
+        """Bring both indexes in step with the catalog's chunk ids (sorted); save what changed.
+
+        `vectors_for(ids)` and `texts_for(ids)` read the catalog. Returns whether anything changed.
+        """
+        import numpy as np
+
+        catalog_ids = np.asarray(catalog_ids, dtype=np.int64)
+        self.rebuilt = []
+        changed_vectors = self._sync_vectors(catalog_ids, vectors_for)
+        changed_keywords = self._sync_keywords(catalog_ids, texts_for)
+        if changed_vectors:
+            self.vectors.save(self.vectors_path)
+        if changed_keywords:
+            self.keywords.save(self.keywords_path)
+        self.generation = generation
+        return changed_vectors or changed_keywords
+
+    def _sync_vectors(self, catalog_ids, vectors_for) -> bool:
+        """Returns whether the file needs writing."""
+        import numpy as np
+
+        if self.vectors is None:
+            self.vectors = VectorIndex.load(self.vectors_path, self.dim)
+            if self.vectors is None:
+                if not len(catalog_ids) and not self.vectors_path.exists():
+                    self.vectors = self._build_vectors(catalog_ids, vectors_for)
+                    return False
+                self.rebuilt.append("vectors: missing or unreadable, rebuilt")
+                self.vectors = self._build_vectors(catalog_ids, vectors_for)
+                return True
+        index = self.vectors
+        missing = np.setdiff1d(catalog_ids, index.stored_ids(), assume_unique=True)
+        extra = np.setdiff1d(index.ids(), catalog_ids, assume_unique=True)
+        if not len(extra) and not len(missing):
+            return False
+        live = len(catalog_ids)
+        wrong_kind = index.hnsw != (live > FLAT_LIMIT) and (
+            live > FLAT_LIMIT or live < FLAT_LIMIT // 2  # some slack, not to flip back and forth
+        )
+        too_dead = index.hnsw and len(index.dead) + len(extra) > MAX_DEAD_FRACTION * max(live, 1)
+        if wrong_kind or too_dead:
+            self.vectors = self._build_vectors(catalog_ids, vectors_for)
+            self.rebuilt.append(f"vectors: rebuilt ({self.vectors.kind})")
+            return True
+        index.remove(extra)
+        index.add(missing, vectors_for(missing))
+        self.rebuilt.append(f"vectors: {len(missing)} added, {len(extra)} removed")
+        # Removing from HNSW only marks ids as dead, which the next load works out again.
+        return bool(len(missing)) or (bool(len(extra)) and not index.hnsw)
+
+    def _build_vectors(self, ids: np.ndarray, vectors_for) -> VectorIndex:
+        import numpy as np
+
+        vectors = vectors_for(ids) if len(ids) else np.zeros((0, self.dim), dtype=np.float32)
+        return VectorIndex.build(self.dim, ids, vectors)
+
+    def _sync_keywords(self, catalog_ids, texts_for) -> bool:
+        import numpy as np
+
+        if self.keywords is None:
+            self.keywords = KeywordIndex.load(self.keywords_path)
+        if self.keywords is not None and np.array_equal(self.keywords.ids, catalog_ids):
+            return False
+        # BM25's statistics are global (document frequencies, mean length): any change of
+        # the chunk set means building it again.
+        if self.keywords_path.exists() or len(catalog_ids):
+            self.rebuilt.append("keywords: rebuilt")
+        self.keywords = KeywordIndex.build(catalog_ids, texts_for(catalog_ids))
+        return True
+
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        k: int = 10,
+        allowed: np.ndarray | None = None,
+    ) -> list[ScoredChunk]:
+        """The k best chunks for the query by both indexes, fused; only `allowed` ids if given."""
+        assert self.vectors is not None and self.keywords is not None, "sync() first"
+        depth = max(CANDIDATES, 4 * k)
+        dense_hits = self.vectors.search(query_vector, depth, allowed)
+        dense = [i for i, _ in dense_hits]
+        keyword = [i for i, _ in self.keywords.search(query, depth, allowed)]
+        dense_rank = {i: r for r, i in enumerate(dense, start=1)}
+        keyword_rank = {i: r for r, i in enumerate(keyword, start=1)}
+        similarity = dict(dense_hits)
+        return [
+            ScoredChunk(i, score, dense_rank.get(i), keyword_rank.get(i), similarity.get(i))
+            for i, score in fuse([dense, keyword])[:k]
+        ]
+
+    def check(
+        self, catalog_ids: np.ndarray, vectors_for: Callable[[np.ndarray], np.ndarray]
+    ) -> list[str]:
+        """Problems between the indexes (in memory, and as saved) and the catalog's chunk ids."""
+        import numpy as np
+
+        problems: list[str] = []
+        catalog_ids = np.asarray(catalog_ids, dtype=np.int64)
+        saved = VectorIndex.load(self.vectors_path, self.dim)
+        for where, index in (("in memory", self.vectors), ("on disk", saved)):
+            if index is None:
+                if where == "in memory" or len(catalog_ids):
+                    problems.append(f"The vector index ({where}) is missing or unreadable.")
+                continue
+            # A saved HNSW graph still holds the ids removed since it was built; they are
+            # skipped once it is loaded. Any other difference is a fault.
+            held = index.ids() if where == "in memory" else index.stored_ids()
+            missing = np.setdiff1d(catalog_ids, held)
+            extra = np.setdiff1d(held, catalog_ids)
+            if len(missing) or (len(extra) and not (where == "on disk" and index.hnsw)):
+                problems.append(
+                    f"The vector index ({where}) does not match the catalog: "
+                    f"{len(missing)} passages missing, {len(extra)} extra."
+                )
+            elif len(catalog_ids):
+                sample = catalog_ids[:: max(1, len(catalog_ids) // 500)]
+                if not np.allclose(index.vectors(sample), vectors_for(sample), atol=1e-6):
+                    problems.append(
+                        f"The vector index ({where}) has vectors that differ from the catalog's."
+                    )
+        for where, keywords in (
+            ("in memory", self.keywords),
+            ("on disk", KeywordIndex.load(self.keywords_path)),
+        ):
+            if keywords is None:
+                problems.append(f"The keyword index ({where}) is missing or unreadable.")
+            elif not np.array_equal(keywords.ids, catalog_ids):
+                problems.append(
+                    f"The keyword index ({where}) does not match the catalog: it holds "
+                    f"{len(keywords.ids)} passages, the catalog {len(catalog_ids)}."
+                )
+        return problems
