@@ -244,7 +244,11 @@ class KeywordIndex:
 
         retriever = bm25s.BM25()
         if len(texts):
-            tokens = bm25s.tokenize(list(texts), stopwords=cls.STOPWORDS, show_progress=False)
+            # Equal passages (repeated headers, boilerplate) are tokenized once.
+            row_of: dict[str, int] = {}
+            rows = [row_of.setdefault(text, len(row_of)) for text in texts]
+            tokens = bm25s.tokenize(list(row_of), stopwords=cls.STOPWORDS, show_progress=False)
+            tokens = bm25s.tokenization.Tokenized([tokens.ids[r] for r in rows], tokens.vocab)
             retriever.index(tokens, show_progress=False)
         return cls(retriever, np.asarray(ids, dtype=np.int64))
 

@@ -109,7 +109,13 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
         {
             "step": "answer",
             "passages": [
-                {"n": i + 1, "doc": p.doc_id, "page": p.page_start, "score": round(p.score, 4)}
+                {
+                    "n": i + 1,
+                    "doc": p.doc_id,
+                    "page": p.page_start,
+                    "page_end": p.page_end,
+                    "score": round(p.score, 4),
+                }
                 for i, p in enumerate(used)
             ],
             "prompt_tokens": stats.prompt_tokens,

@@ -42,7 +42,7 @@ def test_rag_finds_the_fact_on_page_217_and_cites_it(chronicle, smollm):
     assert answer.citations and answer.citations[0].page == NEEDLE_PAGE
     cited = answer.citations[0]
     assert doc.text[cited.start : cited.end] == cited.quote
-    assert any(p["page"] == NEEDLE_PAGE for p in answer.trace[1]["passages"])
+    assert any(p["page"] <= NEEDLE_PAGE <= p["page_end"] for p in answer.trace[1]["passages"])
 
 
 def test_rag_says_plainly_when_nothing_relevant_is_found(chronicle, smollm):
