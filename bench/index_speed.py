@@ -15,9 +15,10 @@ Search: synthetic vectors drawn around real MiniLM embeddings of the corpus (uni
 vectors make HNSW recall look terrible and mean nothing), searched through core.retrieval's
 VectorIndex: exact (flat) and HNSW, p50 latency of one query, recall@10 against exact.
 
-Run: make bench (or python bench/index_speed.py [--million] [PDF...]). About 6-8 minutes on
-2 cores; --million builds the 1M-vector HNSW graph too (~7-10 more minutes; without it the
-HNSW row for 1M is measured at 250k vectors and says so).
+Run: make bench, or python bench/index_speed.py [--million] [--search-only] [PDF...]. About
+6-8 minutes on 2 cores. --million builds the 1M-vector HNSW graph too (~7-10 more minutes;
+without it the HNSW row for 1M is measured at 250k vectors and says so); --search-only skips
+the indexing part.
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ def manual_lines() -> list[str]:
         for line in text.splitlines():
             lines.extend(textwrap.wrap(line, 95, drop_whitespace=False) or [""])
     return lines
+
+
+def manual_paragraphs(limit: int = 2000) -> list[str]:
+    """Paragraphs of the same documentation, for embeddings without indexing the PDFs."""
+    text = "\n".join(manual_lines())
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    return [p for p in paragraphs if len(p.split()) >= 20][:limit]
 
 
 def corpus() -> list[Path]:
@@ -347,6 +355,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdfs", nargs="*", type=Path)
     parser.add_argument("--million", action="store_true", help="build the 1M HNSW graph too")
+    parser.add_argument("--search-only", action="store_true", help="skip the indexing part")
     parser.add_argument("--pipeline", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -356,6 +365,14 @@ def main(argv: list[str]) -> None:
         (args.workdir / f"{args.pipeline}.json").write_text(json.dumps(result))
         return
 
+    if args.search_only:
+        from core.embeddings import default_embedder
+
+        real = default_embedder().embed(manual_paragraphs())
+        print(f"Search, one query, k=10 (synthetic vectors around {len(real)} real embeddings):")
+        for label, figures in search_bench(real, args.million):
+            print(f"  {label:28} {figures}")
+        return
     files = [*corpus(), *args.pdfs]
     with tempfile.TemporaryDirectory(prefix="longread-bench-") as tmp:
         workdir = Path(tmp)
