@@ -360,6 +360,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pipeline:  # one measurement, in a child process
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
         run = {"longread": run_longread, "llamaindex": run_llamaindex}.get(args.pipeline)
         result = run(args.pdfs, args.workdir) if run else run_floor(args.workdir)
         (args.workdir / f"{args.pipeline}.json").write_text(json.dumps(result))

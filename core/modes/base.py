@@ -82,6 +82,17 @@ class Request:
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
 
+    def generate(self, backend, messages: list[dict]) -> str:
+        """The model's answer to `messages`, streamed to `on_token` as it comes."""
+        pieces: list[str] = []
+        for piece in backend.stream(
+            messages, max_new_tokens=self.max_new_tokens, cancel=self.cancel
+        ):
+            pieces.append(piece)
+            if self.on_token is not None:
+                self.on_token(piece)
+        return "".join(pieces).strip()
+
     def progress(self, done: int, total: int, message: str) -> None:
         if self.on_progress is not None:
             self.on_progress(done, total, message)

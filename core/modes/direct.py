@@ -58,15 +58,8 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
 
     watch = Stopwatch()
     prompt = messages(request, markers=not is_small(backend))
-    pieces: list[str] = []
     with watch("generate"):
-        for piece in backend.stream(
-            prompt, max_new_tokens=request.max_new_tokens, cancel=request.cancel
-        ):
-            pieces.append(piece)
-            if request.on_token is not None:
-                request.on_token(piece)
-    text = "".join(pieces).strip()
+        text = request.generate(backend, prompt)
     stats = backend.last_stats
     # Pages the answer names first, then every page: a citation stands only if its words do.
     named = set(_CITED.findall(text))

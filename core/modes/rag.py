@@ -95,15 +95,8 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
             "content": f"{context}\n\n{INSTRUCTION}\nQuestion: {request.question}",
         }
     ]
-    pieces: list[str] = []
     with watch("generate"):
-        for piece in backend.stream(
-            prompt, max_new_tokens=request.max_new_tokens, cancel=request.cancel
-        ):
-            pieces.append(piece)
-            if request.on_token is not None:
-                request.on_token(piece)
-    text = "".join(pieces).strip()
+        text = request.generate(backend, prompt)
     stats = backend.last_stats
     trace.append(
         {
