@@ -75,11 +75,11 @@ def manual_lines() -> list[str]:
     return lines
 
 
-def manual_paragraphs(limit: int = 2000) -> list[str]:
-    """Paragraphs of the same documentation, for embeddings without indexing the PDFs."""
-    text = "\n".join(manual_lines())
-    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
-    return [p for p in paragraphs if len(p.split()) >= 20][:limit]
+def manual_paragraphs(count: int = 2000, words: int = 150) -> list[str]:
+    """Passages of the same documentation, for embeddings without indexing the PDFs."""
+    text = " ".join(" ".join(manual_lines()).split()).split(" ")
+    step = max(words, len(text) // count)
+    return [" ".join(text[i : i + words]) for i in range(0, len(text), step)][:count]
 
 
 def corpus() -> list[Path]:
@@ -264,6 +264,7 @@ def run_floor(workdir: Path) -> dict:
         "plain_sample": len(sample),
         "min_cosine_vs_fp32": float((ours[::step] * reference).sum(axis=1).min()),
         "dtype": embedder.dtype_name,
+        "threads": embedder._threads or 1,
     }
 
 
@@ -397,9 +398,12 @@ def main(argv: list[str]) -> None:
     names = ", ".join(f.name for f in files)
     print(f"Indexing {len(files)} PDFs, {ours['pages']} pages ({names})")
     print(
-        f"embedder all-MiniLM-L6-v2 on the CPU; Longread: {ours['dtype']}, "
-        f"{ours['threads']} thread(s); {os.cpu_count()} cores\n"
+        f"embedder all-MiniLM-L6-v2 on the CPU ({os.cpu_count()} cores); Longread: "
+        f"{ours['dtype']}, {ours['threads']} thread(s) (the floor's run: {floor['threads']}), "
+        "chosen by timing"
     )
+    # On shared machines the other tenants' load moves these figures a lot: say what it was.
+    print(f"load average when done: {os.getloadavg()[0]:.1f} (1 min)\n")
     print(f"{'':22}{'pages/s':>9}{'chunks':>8}{'chunks/s':>10}{'wall s':>8}{'peak RSS':>10}")
 
     def row(name, pages_s, chunks, chunks_s, wall, rss):

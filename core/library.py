@@ -1086,9 +1086,9 @@ class _FileProgress:
         self.last = time.monotonic()
         self.first_batch: tuple[float, int] | None = None  # (when, passages) of the first batch
 
-    def _say(self, message: str) -> None:
+    def _say(self, message: str, *, always: bool = False) -> None:
         now = time.monotonic()
-        if self.on_progress is not None and now - self.last >= PROGRESS_EVERY_S:
+        if self.on_progress is not None and (always or now - self.last >= PROGRESS_EVERY_S):
             self.last = now
             self.on_progress(self.done, self.total, message)
 
@@ -1100,7 +1100,8 @@ class _FileProgress:
         if count == 0:  # starting
             self.first_batch = None
             if of > EMBED_TOGETHER:  # a long file: say so before the first batch (and the model)
-                self._say(f"Embedding {self.name}: {of:,} passages")
+                # A new step is always said, however recent the last message was.
+                self._say(f"Embedding {self.name}: {of:,} passages", always=True)
             return
         # The rate is measured from the end of the first batch, which may include loading
         # the model.

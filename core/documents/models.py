@@ -81,6 +81,6 @@ _UNIT_NAMES = {
 
 
 def count_pages(unit: str, n: int) -> str:
-    """"36 pages", "1 chapter", "4 blocks of rows": a page count in the user's words."""
+    """ "36 pages", "1 chapter", "4 blocks of rows": a page count in the user's words."""
     one, many = _UNIT_NAMES.get(unit, (unit, unit + "s"))
     return f"{n} {one if n == 1 else many}"

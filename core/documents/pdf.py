@@ -100,7 +100,7 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
         if not texts[-1].strip() and not has_images:
             has_images = _has_images(page)
         if on_progress is not None and (
-            time.monotonic() - last > _PROGRESS_EVERY_S or index + 1 == count
+            index == 0 or time.monotonic() - last > _PROGRESS_EVERY_S or index + 1 == count
         ):
             on_progress(index + 1, count, f"page {index + 1} of {count}")
             last = time.monotonic()

@@ -6,8 +6,18 @@ from dataclasses import asdict, dataclass, fields
 
 # The modules code in the REPL may import (what it sees of each is listed in policy.py).
 ALLOWED_IMPORTS = (
-    "bisect", "collections", "difflib", "functools", "heapq", "itertools", "json", "math", "re",
-    "statistics", "string", "textwrap",
+    "bisect",
+    "collections",
+    "difflib",
+    "functools",
+    "heapq",
+    "itertools",
+    "json",
+    "math",
+    "re",
+    "statistics",
+    "string",
+    "textwrap",
 )
 
 

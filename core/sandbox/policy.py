@@ -61,31 +61,102 @@ def _public(module: types.ModuleType) -> tuple[str, ...]:
 # The modules code may import, and what it sees of each. Listed by hand where a module holds
 # things that are not safe (string.Formatter reads attributes by name; json.load takes a file).
 MODULES: dict[str, tuple[types.ModuleType, tuple[str, ...]]] = {
-    "re": (re, (
-        "compile", "search", "match", "fullmatch", "split", "findall", "finditer", "sub", "subn",
-        "escape", "error", "Pattern", "Match", "A", "ASCII", "I", "IGNORECASE", "M", "MULTILINE",
-        "S", "DOTALL", "X", "VERBOSE", "U", "UNICODE", "NOFLAG",
-    )),
+    "re": (
+        re,
+        (
+            "compile",
+            "search",
+            "match",
+            "fullmatch",
+            "split",
+            "findall",
+            "finditer",
+            "sub",
+            "subn",
+            "escape",
+            "error",
+            "Pattern",
+            "Match",
+            "A",
+            "ASCII",
+            "I",
+            "IGNORECASE",
+            "M",
+            "MULTILINE",
+            "S",
+            "DOTALL",
+            "X",
+            "VERBOSE",
+            "U",
+            "UNICODE",
+            "NOFLAG",
+        ),
+    ),
     "json": (json, ("loads", "dumps", "JSONDecodeError")),
     "math": (math, _public(math)),
-    "collections": (collections, (
-        "Counter", "defaultdict", "OrderedDict", "deque", "namedtuple", "ChainMap",
-    )),
+    "collections": (
+        collections,
+        (
+            "Counter",
+            "defaultdict",
+            "OrderedDict",
+            "deque",
+            "namedtuple",
+            "ChainMap",
+        ),
+    ),
     "itertools": (itertools, _public(itertools)),
     "functools": (functools, ("reduce", "partial", "lru_cache", "cache", "cmp_to_key")),
-    "statistics": (statistics, (
-        "mean", "fmean", "geometric_mean", "harmonic_mean", "median", "median_low",
-        "median_high", "median_grouped", "mode", "multimode", "quantiles", "pstdev", "pvariance",
-        "stdev", "variance", "correlation", "covariance", "linear_regression", "StatisticsError",
-    )),
-    "string": (string, (
-        "ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits", "hexdigits",
-        "octdigits", "punctuation", "printable", "whitespace", "capwords",
-    )),
+    "statistics": (
+        statistics,
+        (
+            "mean",
+            "fmean",
+            "geometric_mean",
+            "harmonic_mean",
+            "median",
+            "median_low",
+            "median_high",
+            "median_grouped",
+            "mode",
+            "multimode",
+            "quantiles",
+            "pstdev",
+            "pvariance",
+            "stdev",
+            "variance",
+            "correlation",
+            "covariance",
+            "linear_regression",
+            "StatisticsError",
+        ),
+    ),
+    "string": (
+        string,
+        (
+            "ascii_letters",
+            "ascii_lowercase",
+            "ascii_uppercase",
+            "digits",
+            "hexdigits",
+            "octdigits",
+            "punctuation",
+            "printable",
+            "whitespace",
+            "capwords",
+        ),
+    ),
     "textwrap": (textwrap, ("wrap", "fill", "shorten", "dedent", "indent")),
-    "difflib": (difflib, (
-        "SequenceMatcher", "get_close_matches", "ndiff", "unified_diff", "context_diff",
-    )),
+    "difflib": (
+        difflib,
+        (
+            "SequenceMatcher",
+            "get_close_matches",
+            "ndiff",
+            "unified_diff",
+            "context_diff",
+        ),
+    ),
     "heapq": (heapq, _public(heapq)),
     "bisect": (bisect, _public(bisect)),
 }
@@ -186,10 +257,19 @@ def _inplace(op: str, target: Any, value: Any) -> Any:
 
 
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "<<=": operator.ilshift, ">>=": operator.irshift, "|=": operator.ior,
-    "^=": operator.ixor, "&=": operator.iand, "@=": operator.imatmul,
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+    "|=": operator.ior,
+    "^=": operator.ixor,
+    "&=": operator.iand,
+    "@=": operator.imatmul,
 }
 
 _MUTABLE = (dict, list, set, bytearray, collections.deque)
@@ -347,14 +427,37 @@ _REPLACED_BUILTINS = frozenset({"setattr", "delattr", "_getattr_"})
 # matters for Zope's per-item security checks; here every value the code can reach is its own,
 # so iterating in C shows it nothing new.
 _EXTRA_BUILTINS: dict[str, Any] = {
-    "list": list, "dict": dict, "set": set, "frozenset": frozenset, "tuple": tuple,
-    "sorted": sorted, "reversed": reversed, "enumerate": enumerate, "zip": zip, "map": map,
-    "filter": filter, "sum": sum, "min": min, "max": max, "any": any, "all": all,
-    "iter": iter, "next": next, "bytes": bytes, "bytearray": bytearray, "format": format,
-    "ascii": ascii, "bin": bin, "isinstance": isinstance, "issubclass": issubclass,
-    "getattr": guarded_getattr, "hasattr": guarded_hasattr,
-    "RecursionError": RecursionError, "TimeoutError": TimeoutError,
-    "ModuleNotFoundError": ModuleNotFoundError, "StopIteration": StopIteration,
+    "list": list,
+    "dict": dict,
+    "set": set,
+    "frozenset": frozenset,
+    "tuple": tuple,
+    "sorted": sorted,
+    "reversed": reversed,
+    "enumerate": enumerate,
+    "zip": zip,
+    "map": map,
+    "filter": filter,
+    "sum": sum,
+    "min": min,
+    "max": max,
+    "any": any,
+    "all": all,
+    "iter": iter,
+    "next": next,
+    "bytes": bytes,
+    "bytearray": bytearray,
+    "format": format,
+    "ascii": ascii,
+    "bin": bin,
+    "isinstance": isinstance,
+    "issubclass": issubclass,
+    "getattr": guarded_getattr,
+    "hasattr": guarded_hasattr,
+    "RecursionError": RecursionError,
+    "TimeoutError": TimeoutError,
+    "ModuleNotFoundError": ModuleNotFoundError,
+    "StopIteration": StopIteration,
 }
 
 
@@ -391,9 +494,7 @@ def _inplace_attr(obj: Any, name: str, op: str, value: Any) -> None:
     setattr(obj, name, _INPLACE[op](guarded_getattr(obj, name), value))
 
 
-def compile_cell(
-    source: str, filename: str = CELL
-) -> tuple[types.CodeType, types.CodeType | None]:
+def compile_cell(source: str, filename: str = CELL) -> tuple[types.CodeType, types.CodeType | None]:
     """The cell's statements, and its last line apart when that is an expression (whose value
     is then shown, as in a notebook). Raises CodeRefused with RestrictedPython's reasons."""
     try:

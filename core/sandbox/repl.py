@@ -284,9 +284,7 @@ class Sandbox:
             if kind == "message" and message.get("type") == "ready":
                 break
             code = child.kill()
-            raise SandboxError(
-                f"The code sandbox stopped while starting ({_describe_exit(code)})."
-            )
+            raise SandboxError(f"The code sandbox stopped while starting ({_describe_exit(code)}).")
         child.watch_memory()
         self._child = child
         # A Sandbox dropped without close(), or the app exiting, leaves no process behind.
@@ -388,9 +386,7 @@ class Sandbox:
     def _answer(self, message: dict, cancel: threading.Event | None) -> dict[str, Any]:
         """Answer one llm_query request, within the limits; a refusal is an error in the REPL."""
         prompts = message.get("prompts")
-        if not (
-            isinstance(prompts, list) and prompts and all(isinstance(p, str) for p in prompts)
-        ):
+        if not (isinstance(prompts, list) and prompts and all(isinstance(p, str) for p in prompts)):
             return {"op": "llm_reply", "error": "the request held no prompts"}
         if self._llm_query is None and self._llm_query_batched is None:
             return {"op": "llm_reply", "error": "llm_query is not available in this REPL"}

@@ -32,6 +32,12 @@ PLANTED_PAGE = 217
 PLANTED = (
     "Every Tuesday the keeper of the Vellmar lighthouse feeds sardines to his three ginger cats."
 )
+# ...in a paragraph of its own, as a fact in a real document is (one sentence alone among
+# 240-token passages of unrelated text is diluted in the passage's vector).
+PLANTED_PARAGRAPH = (
+    PLANTED + " The cats wait for him on the stone steps below the lamp room, and he saves the "
+    "best fish for the oldest one."
+)
 PARAPHRASE = "What does the lighthouse warden give his pets to eat?"
 HELPER = Path(__file__).with_name("crash_add_helper.py")
 
@@ -44,7 +50,7 @@ def flat(text: str) -> str:
 def long_pdf(tmp_path_factory) -> Path:
     pages = prose.pages(300, chars=900)
     paragraphs = pages[PLANTED_PAGE - 1].split("\n\n")
-    paragraphs.insert(1, PLANTED)
+    paragraphs.insert(1, PLANTED_PARAGRAPH)
     pages[PLANTED_PAGE - 1] = "\n\n".join(paragraphs)
     folder = tmp_path_factory.mktemp("pdf")
     return files.write_pdf(folder / "harbour-records.pdf", pages, title="Harbour Records")
@@ -77,12 +83,12 @@ def test_longread_add_then_search_returns_the_planted_page(added):
     found = longread("search", "--library", str(library), PARAPHRASE)
     assert found.returncode == 0, found.stderr
     first = found.stdout.split("\n\n")[0]
-    assert "Harbour Records" in first and f"page {PLANTED_PAGE}" in first
+    assert first.startswith("1. Harbour Records — page") and str(PLANTED_PAGE) in first
     assert "Vellmar lighthouse" in flat(found.stdout)
 
     data = json.loads(longread("search", "--library", str(library), "--json", "Vellmar").stdout)
     top = data[0]
-    assert top["page"] == PLANTED_PAGE and top["title"] == "Harbour Records"
+    assert top["page"] <= PLANTED_PAGE <= top["page_end"] and top["title"] == "Harbour Records"
     assert PLANTED in flat(top["quote"])
     assert {"document", "path", "page_label", "start", "end", "score"} <= set(top)
 
@@ -99,7 +105,8 @@ def test_a_planted_sentence_is_in_the_top_five_by_meaning_and_by_its_rare_word(l
         assert hit.page_start <= PLANTED_PAGE <= hit.page_end
         assert hit.text == text[hit.start : hit.end]  # the quote is the document's own text
         assert (hit.title, hit.doc_id, hit.page_unit) == ("Harbour Records", doc.id, "page")
-    assert lib.search("Vellmar", k=5)[0].keyword_rank == 1
+    assert PLANTED in flat(lib.search("Vellmar", k=1)[0].text)
+    assert PLANTED in flat(lib.search(PARAPHRASE, k=1)[0].text)
 
 
 def test_search_within_chosen_documents(lib, tmp_path):
@@ -248,7 +255,12 @@ def test_a_library_indexed_with_another_model_says_so(lib, tmp_path):
 # -- long work ---------------------------------------------------------------------------------
 
 
-def test_adding_a_long_pdf_reports_pages_read_and_passages_embedded(long_pdf, tmp_path):
+def test_adding_a_long_pdf_reports_pages_read_and_passages_embedded(
+    long_pdf, tmp_path, monkeypatch
+):
+    # Messages are spaced in time; on a fast machine the whole file takes less than the spacing.
+    monkeypatch.setattr("core.library.PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr("core.documents.pdf._PROGRESS_EVERY_S", 0.0)
     messages: list[str] = []
     with Library(tmp_path / "lib") as lib:
         lib.add(long_pdf, on_progress=lambda done, total, message: messages.append(message))

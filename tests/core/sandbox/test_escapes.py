@@ -70,15 +70,15 @@ REFUSED = [
     ("import os.path", "import os.path", "import of 'os.path' is not allowed"),
     ("import sys", "import sys\nsys.modules['os'].system('id')", "import of 'sys'"),
     (
-        'subprocess',
+        "subprocess",
         "import subprocess\nsubprocess.run(['touch', MARKER])",
         "import of 'subprocess'",
     ),
     ("importlib", "import importlib\nimportlib.import_module('os')", "import of 'importlib'"),
     ("ctypes", "import ctypes\nctypes.CDLL(None).system(b'id')", "import of 'ctypes'"),
     (
-        'pickle',
-        'import pickle\npickle.loads(b\'cos\\nsystem\\n(S"id"\\ntR.\')',
+        "pickle",
+        "import pickle\npickle.loads(b'cos\\nsystem\\n(S\"id\"\\ntR.')",
         "import of 'pickle'",
     ),
     ("signal", "import signal\nsignal.signal(signal.SIGPROF, print)", "import of 'signal'"),
@@ -94,23 +94,23 @@ REFUSED = [
     ("os.fork loop", "import os\nwhile True:\n    os.fork()", "import of 'os' is not allowed"),
     ("multiprocessing", "import multiprocessing\nmultiprocessing.Process().start()", "import of"),
     (
-        'threading',
-        'import threading\nthreading.Thread(target=len).start()',
+        "threading",
+        "import threading\nthreading.Thread(target=len).start()",
         "import of 'threading'",
     ),
     # The type machinery
     (
-        '__subclasses__ walk',
-        '().__class__.__bases__[0].__subclasses__()',
+        "__subclasses__ walk",
+        "().__class__.__bases__[0].__subclasses__()",
         '"__class__" is an invalid',
     ),
     (
-        'walk via getattr',
+        "walk via getattr",
         "getattr(getattr((), '__class__'), '__base__')",
         '"__class__" is not allowed',
     ),
     (
-        'a dunder built at run time',
+        "a dunder built at run time",
         "getattr(1, '_' + '_class_' + '_')",
         '"__class__" is not allowed',
     ),
@@ -128,9 +128,9 @@ REFUSED = [
     ("a builtin's __self__", "getattr(len, '__self__')", '"__self__" is not allowed'),
     ("map(getattr, ...)", "list(map(getattr, [1], ['__class__']))", '"__class__" is not allowed'),
     (
-        'partial(getattr)',
+        "partial(getattr)",
         "import functools\nfunctools.partial(getattr, len)('__self__')",
-        'not allowed',
+        "not allowed",
     ),
     ("hasattr then getattr", "hasattr(1, '__class__') or getattr(1, '__class__')", "not allowed"),
     ("setattr a dunder", "setattr(llm_query, '__code__', None)", '"__code__" is not allowed'),
@@ -151,8 +151,8 @@ REFUSED = [
     ("string.Formatter", "import string\nstring.Formatter().format('{0.__class__}', 1)", "no attr"),
     # Frames through generators and tracebacks
     (
-        'gi_frame',
-        'def g():\n    yield 1\ng().gi_frame.f_back.f_globals',
+        "gi_frame",
+        "def g():\n    yield 1\ng().gi_frame.f_back.f_globals",
         '"gi_frame" is a restricted',
     ),
     ("gi_frame by getattr", "def g():\n    yield 1\ngetattr(g(), 'gi_frame')", '"gi_frame" is not'),
