@@ -57,7 +57,19 @@ def _choose(requested: str) -> Device:
     if requested == "mps":
         raise ModelError("Apple's Metal GPU is not available here.", "Choose “auto” or “cpu”.")
     set_cpu_threads()
+    # fp32 on the CPU: with bf16 weights and activations the bundled model's answers change
+    # (prefilled in steps, a planted "librarian" came back as "doctor"). Decoding gets its speed
+    # from 4-bit weights instead (core/llm/fastdecode.py), prefill stays exact.
     return Device("cpu", "float32", f"CPU ({cpu_threads()} threads)")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere it is emulated."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(getattr(cpu, name, lambda: False)() for name in checks)
 
 
 def cpu_threads() -> int:

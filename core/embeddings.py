@@ -135,7 +135,7 @@ class Embedder:
             return self._model
 
     def _open(self):
-        from core.device import choose
+        from core.device import choose, cpu_has_native_bf16
 
         device = choose(self._device_request)
         import torch
@@ -143,7 +143,7 @@ class Embedder:
         dtype = torch.float32
         if self._precision != "float32":
             if device.name == "cpu":
-                if self._precision == "bfloat16" or _cpu_has_native_bf16():
+                if self._precision == "bfloat16" or cpu_has_native_bf16():
                     dtype = torch.bfloat16
             elif self._precision == "auto":
                 dtype = device.dtype
@@ -278,14 +278,6 @@ class _ThreadTrial:
             if number == 4:
                 many, one = (sum(self.rates[t]) / 2 for t in (self.many, 1))
                 self.best = 1 if one > many else self.many
-
-
-def _cpu_has_native_bf16() -> bool:
-    import torch
-
-    cpu = getattr(torch, "cpu", None)
-    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    return any(getattr(cpu, name, lambda: False)() for name in checks)
 
 
 def embed_cached(

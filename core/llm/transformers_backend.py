@@ -157,6 +157,10 @@ class TransformersBackend:
         )
         self._lock = threading.Lock()
         self._chunk = PREFILL_CHUNK  # the latest prefill step size, for the memory estimate
+        self.fast = _fast_decoder(self.model, folder)
+        self.decode_path = "lean step" if self.fast is not None else "transformers"
+        if self.fast is not None and self.fast.packed_share:
+            self.decode_path += f", {self.fast.packed_share:.0%} of weights as 4-bit groups"
         if on_progress:
             on_progress(3, 3, f"{self.name} is ready")
 
@@ -281,7 +285,11 @@ class TransformersBackend:
                         if scanner.stopped:
                             stats.stopped_by = "stop"
                             break
-                    logits = self._forward([token], len(ids) + len(generated) - 1, cache)
+                    position = len(ids) + len(generated) - 1
+                    if self.fast is not None:
+                        logits = self.fast.step(token, position, cache)
+                    else:
+                        logits = self._forward([token], position, cache)
                 stats.decode_s = time.perf_counter() - decode_start
                 if not scanner.stopped:
                     tail = scanner.flush()
@@ -307,6 +315,20 @@ class TransformersBackend:
             **{self._cache_arg: cache},
         )
         return out.logits
+
+
+FAST_DECODE_MAX_BYTES = 4 * 1024**3  # larger models on a CPU belong to llama.cpp or a server
+
+
+def _fast_decoder(model, folder: Path):
+    """The lean decode step for this model, or None where transformers' own forward is used."""
+    from core.llm.fastdecode import FastDecoder, unsupported
+
+    size = sum(p.numel() * p.element_size() for p in model.parameters())
+    if unsupported(model) is not None or size > FAST_DECODE_MAX_BYTES:
+        return None
+    weights = folder / "model.safetensors"
+    return FastDecoder(model, weights if weights.is_file() else None)
 
 
 def _quiet_transformers() -> None:
