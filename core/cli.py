@@ -32,6 +32,20 @@ def _parser() -> argparse.ArgumentParser:
             help="the library folder (default: $LONGREAD_HOME/library or your user data folder)",
         )
 
+    def answer_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--mode",
+            choices=["auto", "direct", "rag", "recursive"],
+            default="auto",
+            help="how to answer (default: auto, which explains its choice)",
+        )
+        p.add_argument("--model", metavar="SPEC", help="the model (default: from the settings)")
+        p.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
+        p.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
+        p.add_argument(
+            "--max-tokens", type=_positive, default=384, help="longest answer, in tokens"
+        )
+
     add = commands.add_parser("add", help="add files or folders to the library")
     library_option(add)
     add.add_argument(
@@ -72,17 +86,72 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ask about")
     ask.add_argument("-q", "--question", required=True, help="the question")
-    ask.add_argument(
-        "--mode",
-        choices=["auto", "direct", "rag", "recursive"],
-        default="auto",
-        help="how to answer (default: auto, which explains its choice)",
-    )
-    ask.add_argument("--model", metavar="SPEC", help="the model (default: from the settings)")
-    ask.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
-    ask.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
+    answer_options(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.add_argument("--max-tokens", type=int, default=384, help="longest answer, in tokens")
+
+    chat = commands.add_parser(
+        "chat",
+        help="a conversation about documents: one question per line, until /quit or end of input",
+    )
+    chat.add_argument(
+        "--library",
+        metavar="DIR",
+        help="use this library (paths given are added to it); without it, paths are read "
+        "just for this conversation, and with no paths the default library is used",
+    )
+    chat.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to talk about")
+    answer_options(chat)
+
+    evaluate = commands.add_parser("eval", help="check how well a model answers, on this machine")
+    evaluations = evaluate.add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
+    niah = evaluations.add_parser(
+        "niah",
+        help="needle in a haystack: find a planted fact at chosen depths in texts of chosen "
+        "lengths",
+        description="Plants a sentence (the needle) at each depth of a haystack of each length, "
+        "asks for it in each mode, and prints which cells found it. Lengths are in the model's "
+        "tokens; lengths beyond the model's window cannot run in direct mode.",
+    )
+    niah.add_argument(
+        "--mode",
+        choices=["all", "auto", "direct", "rag", "recursive"],
+        default="all",
+        help="the mode to test (default: all, which is direct, rag and recursive)",
+    )
+    niah.add_argument(
+        "--lengths",
+        type=_counts,
+        default=None,
+        metavar="N,N,...",
+        help="haystack lengths in tokens, e.g. 1k,2k,4k (default: 1k,2k,4k,8k,16k)",
+    )
+    niah.add_argument(
+        "--depths",
+        type=_percents,
+        default=None,
+        metavar="P,P,...",
+        help="needle depths in percent of the haystack, e.g. 0,50,100 (default: 0,25,50,75,100)",
+    )
+    niah.add_argument(
+        "--haystack",
+        nargs="+",
+        metavar="PATH",
+        help="your own documents (files or folders) as the haystack (default: a generated "
+        "town chronicle)",
+    )
+    niah.add_argument("--needle", help="the sentence to plant (with --question and --answer)")
+    niah.add_argument("--question", help="the question that asks for the needle")
+    niah.add_argument(
+        "--answer", help="the words a correct answer contains (they must be in the needle)"
+    )
+    niah.add_argument("--model", metavar="SPEC", help="the model (default: from the settings)")
+    niah.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
+    niah.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
+    niah.add_argument(
+        "--max-tokens", type=_positive, default=64, help="longest answer, in tokens (default 64)"
+    )
+    niah.add_argument("--plot", type=_png, metavar="FILE.png", help="also write a heat map")
+    niah.add_argument("--json", action="store_true", help="print the results as JSON")
 
     models = commands.add_parser("models", help="list the language models Longread can use")
     models.add_argument("--json", action="store_true", help="print JSON")
@@ -100,6 +169,59 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="print JSON")
     extract.add_argument("--password", help="password for a protected PDF")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number above 0")
+    return value
+
+
+def _counts(text: str) -> list[int]:
+    """ "1k,2k,4000" -> [1000, 2000, 4000]: token counts, each at least 100."""
+    values = []
+    for item in text.replace(" ", "").split(","):
+        number = item.lower().removesuffix("k")
+        try:
+            value = int(float(number) * (1000 if number != item.lower() else 1))
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(
+                f"“{item}” is not a length in tokens; give numbers like 1000 or 4k, "
+                "separated by commas"
+            ) from None
+        if not 100 <= value <= 10_000_000:
+            raise argparse.ArgumentTypeError(
+                f"{item} tokens is not a usable length: give lengths from 100 tokens up"
+            )
+        values.append(value)
+    return sorted(set(values))
+
+
+def _percents(text: str) -> list[int]:
+    """ "0,50,100" -> [0, 50, 100]: depths in percent."""
+    values = []
+    for item in text.replace(" ", "").replace("%", "").split(","):
+        try:
+            value = int(item)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= 100:
+            raise argparse.ArgumentTypeError(
+                f"“{item}” is not a depth: give whole percents from 0 (the start of the "
+                "haystack) to 100 (its end), separated by commas"
+            )
+        values.append(value)
+    return sorted(set(values))
+
+
+def _png(text: str) -> str:
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"“{text}”: the heat map is a PNG; name it FILE.png")
+    return text
 
 
 def _error(message: str) -> int:
@@ -218,15 +340,29 @@ def _with_progress(work, cancel: threading.Event, *, bar: bool = True, title: st
 
 
 def _run_cancellable(target, cancel: threading.Event) -> None:
-    thread = threading.Thread(target=target, name="longread-work")
+    """Run `target` in a thread until it ends; Ctrl+C sets `cancel` and waits for it to stop.
+
+    The wait is on an Event, not on Thread.join: a Ctrl+C landing inside join() can leave the
+    thread looking finished while it still runs (CPython before 3.13), and the caller would
+    then read a result that is not there yet.
+    """
+    finished = threading.Event()
+
+    def body() -> None:
+        try:
+            target()
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=body, name="longread-work")
     thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.1)
+        finished.wait()
     except KeyboardInterrupt:
         print("\nStopping…", file=sys.stderr)
         cancel.set()
-        thread.join()
+        finished.wait()
+    thread.join()
 
 
 def cmd_list(args) -> int:
@@ -378,46 +514,68 @@ def cmd_models(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def cmd_ask(args) -> int:
-    import contextlib
+def _documents(args, stack, cancel: threading.Event):
+    """(library, documents): the documents the paths name, added to a library first (a
+    throw-away one without --library), or everything in the library when no path is given."""
     import tempfile
 
     from core.library import Library
+
+    if args.library or not args.paths:
+        library = stack.enter_context(_open_library(args))
+    else:  # ad hoc: a throw-away library, so search works without touching the user's
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="longread-ask-"))
+        library = stack.enter_context(Library(folder))
+    if args.paths:
+        report = _with_progress(
+            lambda on_progress: library.add(args.paths, on_progress=on_progress, cancel=cancel),
+            cancel,
+        )
+        for _path, message in report.failed:
+            print(f"longread: {message}", file=sys.stderr)
+        infos = [*report.added, *report.updated, *(info for _p, info in report.unchanged)]
+    else:
+        infos = library.documents()
+    return library, [library.get(info.id) for info in {i.id: i for i in infos}.values()]
+
+
+def _backend(args, cancel: threading.Event):
+    """The model the options name (else the settings'), loaded with a progress bar."""
     from core.llm import get_backend
-    from core.modes import Request, ask
     from core.settings import Settings
 
     settings = Settings.load()
+    return _with_progress(
+        lambda on_progress: get_backend(
+            args.model or settings.model,
+            device=args.device or settings.device,
+            backend=args.backend,
+            on_progress=on_progress,
+        ),
+        cancel,
+        title="Loading the model",
+    )
+
+
+def _show_sources(answer) -> None:
+    for n, c in enumerate(answer.citations, start=1):
+        quote = c.quote if len(c.quote) <= 160 else c.quote[:157] + "…"
+        print(f"  [{n}] {c.title}, {c.page_unit} {c.page_label}: “{quote}”")
+    if not answer.citations:
+        print("  (no passage of the documents contains this answer's words)")
+
+
+def cmd_ask(args) -> int:
+    import contextlib
+
+    from core.modes import Request, ask
+
     cancel = threading.Event()
     with contextlib.ExitStack() as stack:
-        if args.library or not args.paths:
-            library = stack.enter_context(_open_library(args))
-        else:  # ad hoc: a throw-away library, so search works without touching the user's
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="longread-ask-"))
-            library = stack.enter_context(Library(folder))
-        if args.paths:
-            report = _with_progress(
-                lambda on_progress: library.add(args.paths, on_progress=on_progress, cancel=cancel),
-                cancel,
-            )
-            for _path, message in report.failed:
-                print(f"longread: {message}", file=sys.stderr)
-            infos = [*report.added, *report.updated, *(info for _p, info in report.unchanged)]
-        else:
-            infos = library.documents()
-        if not infos:
+        library, documents = _documents(args, stack, cancel)
+        if not documents:
             return _error("there are no documents to ask about. Give a file, or add some first.")
-        documents = [library.get(info.id) for info in {i.id: i for i in infos}.values()]
-        backend = _with_progress(
-            lambda on_progress: get_backend(
-                args.model or settings.model,
-                device=args.device or settings.device,
-                backend=args.backend,
-                on_progress=on_progress,
-            ),
-            cancel,
-            title="Loading the model",
-        )
+        backend = _backend(args, cancel)
         streaming = not args.json and sys.stdout.isatty()
 
         def show(piece: str) -> None:
@@ -446,19 +604,231 @@ def cmd_ask(args) -> int:
         print(answer.text)
     else:
         print()
-    for n, c in enumerate(answer.citations, start=1):
-        quote = c.quote if len(c.quote) <= 160 else c.quote[:157] + "…"
-        print(f"  [{n}] {c.title}, {c.page_unit} {c.page_label}: “{quote}”")
-    if not answer.citations:
-        print("  (no passage of the documents contains this answer's words)")
+    _show_sources(answer)
     print(f"\nmode: {answer.mode} — {answer.reason}")
     if not answer.complete:
         print("The answer is incomplete: it was stopped before the end.")
     return EXIT_OK
 
 
+QUIT = ("/quit", "/exit")
+
+
+def _questions():
+    """The user's questions, one a line, until end of input or /quit. On a terminal each is
+    asked for with a prompt; piped in, each is echoed so the output reads as a conversation."""
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            try:
+                line = input("\n? ")
+            except EOFError:
+                print()
+                return
+        else:
+            line = sys.stdin.readline()
+            if not line:
+                return
+        question = line.strip()
+        if not question:
+            continue
+        if question.lower() in QUIT:
+            return
+        if not interactive:
+            print(f"\n? {question}")
+        yield question
+
+
+def cmd_chat(args) -> int:
+    import contextlib
+    import time
+
+    from core.modes import Request, ask
+
+    cancel = threading.Event()
+    with contextlib.ExitStack() as stack:
+        library, documents = _documents(args, stack, cancel)
+        if not documents:
+            return _error("there are no documents to talk about. Give a file, or add some first.")
+        backend = _backend(args, cancel)
+        streaming = sys.stdout.isatty()
+        titles = ", ".join(f"“{d.title}”" for d in documents[:3])
+        more = f" and {len(documents) - 3} more" if len(documents) > 3 else ""
+        print(
+            f"Ask about {titles}{more} — one question a line; /quit or Ctrl+D ends.",
+            file=sys.stderr,
+        )
+        last_reason = None
+        for question in _questions():
+            cancel = threading.Event()  # Ctrl+C stops this answer, not the conversation
+            asked = time.perf_counter()
+            first: list[float] = []
+
+            def show(piece: str, first=first, asked=asked) -> None:
+                if not first:
+                    first.append(time.perf_counter() - asked)
+                if streaming:
+                    sys.stdout.write(piece)
+                    sys.stdout.flush()
+
+            request = Request(
+                question=question,
+                documents=documents,
+                library=library,
+                max_new_tokens=args.max_tokens,
+                on_token=show,
+                cancel=cancel,
+            )
+            answer = _with_progress(
+                lambda _on_progress, request=request: ask(request, backend, args.mode),
+                cancel,
+                bar=not streaming,
+                title="Answering",
+            )
+            print(answer.text if not streaming else "")
+            if not answer.complete:
+                print("(stopped before the end)")
+            _show_sources(answer)
+            reason = "" if answer.reason == last_reason else f" — {answer.reason}"
+            last_reason = answer.reason
+            print(f"mode: {answer.mode}{reason}")
+            print(_answer_stats(answer, first[0] if first else None))
+    return EXIT_OK
+
+
+def _answer_stats(answer, first_token_s: float | None) -> str:
+    """ "first words after 0.4 s · 1,530 of 1,561 prompt tokens reused · 2.1 s in all" """
+    parts = []
+    if first_token_s is not None:
+        parts.append(f"first words after {first_token_s:.1f} s")
+    steps = [t for t in answer.trace if "reused_tokens" in t]
+    if steps:
+        reused = sum(t["reused_tokens"] for t in steps)
+        prompt = sum(t["prompt_tokens"] for t in steps)
+        parts.append(
+            f"{reused:,} of {prompt:,} prompt tokens reused from before"
+            if reused
+            else f"{prompt:,} prompt tokens read"
+        )
+    parts.append(f"{answer.timings.get('total', 0.0):.1f} s in all")
+    return "(" + " · ".join(parts) + ")"
+
+
+def cmd_eval(args) -> int:
+    return {"niah": _eval_niah}[args.evaluation](args)
+
+
+def _eval_niah(args) -> int:
+    from core.documents import Limits, load
+    from core.errors import EvaluationError
+    from core.eval import niah
+    from core.eval.haystack import Haystack
+
+    given = [args.needle, args.question, args.answer]
+    if any(given) and not all(given):
+        raise EvaluationError(
+            "A needle of your own needs all three of --needle, --question and --answer."
+        )
+    needle = niah.Needle(*given) if all(given) else niah.DEFAULT_NEEDLE
+    if not needle.found_in(needle.sentence):
+        raise EvaluationError(
+            f"The answer “{needle.fact}” is not in the needle “{needle.sentence}”, so no answer "
+            "could be scored as right. Give --answer words from the needle."
+        )
+    lengths = args.lengths or list(niah.DEFAULT_LENGTHS)
+    depths = args.depths if args.depths is not None else list(niah.DEFAULT_DEPTHS)
+    modes = list(niah.ALL) if args.mode == "all" else [args.mode]
+    cancel = threading.Event()
+    # The haystack first: a missing or unreadable file is reported before the model loads.
+    documents = []
+    for path in _haystack_files(args.haystack or []):
+        print(f"Reading {path}…", file=sys.stderr)
+        documents.append(load(path, limits=Limits.from_env(), cancel=cancel))
+    backend = _backend(args, cancel)
+    if documents:
+        haystack = Haystack.of_documents(documents, backend.count_tokens, max(lengths))
+        if not haystack.sentences:
+            raise EvaluationError("The haystack documents hold no text to hide the needle in.")
+    else:
+        haystack = Haystack.generated(backend.count_tokens, max(lengths))
+    total = len(modes) * len(lengths) * len(depths)
+    print(
+        f"Needle in a haystack: {total} cells ({len(modes)} mode{'s' * (len(modes) > 1)} × "
+        f"{len(lengths)} lengths × {len(depths)} depths). Ctrl+C stops and shows what ran.",
+        file=sys.stderr,
+    )
+    report = _with_progress(
+        lambda on_progress: niah.run(
+            backend,
+            modes=modes,
+            lengths=lengths,
+            depths=depths,
+            needle=needle,
+            haystack=haystack,
+            max_new_tokens=args.max_tokens,
+            on_progress=_cell_progress(),
+            cancel=cancel,
+        ),
+        cancel,
+        bar=False,
+    )
+    if args.plot:
+        print(f"Heat map: {niah.plot(report, args.plot)}", file=sys.stderr)
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(niah.grid(report))
+    return EXIT_FAILED if report.stopped else EXIT_OK
+
+
+def _haystack_files(paths: list[str]) -> list:
+    """The files named, and the readable files inside the folders named (hidden ones skipped)."""
+    from pathlib import Path
+
+    from core.documents import FORMATS
+    from core.errors import EvaluationError
+
+    files = []
+    for given in paths:
+        path = Path(given).expanduser()
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(
+            f
+            for f in path.rglob("*")
+            if f.suffix.lower() in FORMATS
+            and f.is_file()
+            and not any(part.startswith(".") for part in f.relative_to(path).parts)
+        )
+        if not found:
+            raise EvaluationError(f"The folder “{given}” holds no documents Longread can read.")
+        files.extend(found)
+    return files
+
+
+def _cell_progress():
+    """Progress of the needle test on stderr: each cell as it starts (on a terminal), and its
+    outcome when done."""
+    terminal = sys.stderr.isatty()
+    seen = {"done": 0}
+
+    def on_progress(done: int, total: int, message: str) -> None:
+        if done > seen["done"]:
+            seen["done"] = done
+            end = "\r\x1b[K" if terminal else ""
+            print(f"{end}[{done}/{total}] {message}", file=sys.stderr, flush=True)
+        elif terminal:
+            print(f"[{done + 1}/{total}] {message}…", end="", file=sys.stderr, flush=True)
+
+    return on_progress
+
+
 COMMANDS = {
     "ask": cmd_ask,
+    "chat": cmd_chat,
+    "eval": cmd_eval,
     "add": cmd_add,
     "search": cmd_search,
     "models": cmd_models,

@@ -182,3 +182,8 @@ class ModelError(LongreadError):
 
 class SandboxError(LongreadError):
     """The recursive mode's code sandbox (its REPL process) cannot be started or used."""
+
+
+class EvaluationError(LongreadError):
+    """An evaluation (`longread eval`) cannot run as asked: a needle whose fact is not in it, a
+    haystack with no text."""

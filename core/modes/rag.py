@@ -112,6 +112,7 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
                 for i, p in enumerate(used)
             ],
             "prompt_tokens": stats.prompt_tokens,
+            "reused_tokens": stats.cached_tokens,
             "new_tokens": stats.new_tokens,
             "prefill_s": round(stats.prefill_s, 3),
             "decode_s": round(stats.decode_s, 3),
