@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_counts,
         default=None,
         metavar="N,N,...",
-        help="haystack lengths in tokens, e.g. 1k,2k,4k (default: 1k,2k,4k,8k,16k)",
+        help="haystack lengths in tokens, e.g. 1k,4k,16k (default: 1k,2k,4k,8k)",
     )
     niah.add_argument(
         "--depths",
@@ -643,6 +643,7 @@ def cmd_chat(args) -> int:
     import contextlib
     import time
 
+    from core.errors import LongreadError
     from core.modes import Request, ask
 
     cancel = threading.Event()
@@ -679,12 +680,16 @@ def cmd_chat(args) -> int:
                 on_token=show,
                 cancel=cancel,
             )
-            answer = _with_progress(
-                lambda _on_progress, request=request: ask(request, backend, args.mode),
-                cancel,
-                bar=not streaming,
-                title="Answering",
-            )
+            try:
+                answer = _with_progress(
+                    lambda _on_progress, request=request: ask(request, backend, args.mode),
+                    cancel,
+                    bar=not streaming,
+                    title="Answering",
+                )
+            except LongreadError as e:  # this question could not be answered; the next may be
+                print(f"longread: {e}", file=sys.stderr)
+                continue
             print(answer.text if not streaming else "")
             if not answer.complete:
                 print("(stopped before the end)")
@@ -744,6 +749,12 @@ def _eval_niah(args) -> int:
     for path in _haystack_files(args.haystack or []):
         print(f"Reading {path}…", file=sys.stderr)
         documents.append(load(path, limits=Limits.from_env(), cancel=cancel))
+    if any(needle.found_in(d.text) for d in documents):
+        raise EvaluationError(
+            f"Your documents already contain “{needle.fact}”, so a right answer would not show "
+            "that the needle was found. Choose a needle of your own with --needle, --question "
+            "and --answer."
+        )
     backend = _backend(args, cancel)
     if documents:
         haystack = Haystack.of_documents(documents, backend.count_tokens, max(lengths))

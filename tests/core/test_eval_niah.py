@@ -146,3 +146,11 @@ def test_bad_options_say_what_is_wrong_and_exit_2(argv, message):
     result = longread("eval", "niah", *argv)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_haystack_that_already_holds_the_answer_is_refused(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Minutes of the port board. Mirela Voss chaired the meeting.\n")
+    result = longread("eval", "niah", "--haystack", str(tmp_path))  # a folder of documents
+    assert result.returncode == 2
+    assert "Your documents already contain “Mirela Voss”" in result.stderr
