@@ -21,8 +21,11 @@ from core.llm.base import GenerationStats, Message, StopScanner
 from core.llm.kvcache import PrefixCache, crop_to, new_cache
 from core.llm.spec import ModelSpec
 
-PREFILL_STEP_S = 0.12  # prefill in steps this long, so a cancel takes effect within ~0.2 s
-PREFILL_CHUNK = 128  # the first step's size in tokens; later steps are sized from its speed
+# Prefill runs the prompt in steps of about this long: long enough that each step's reading of
+# every weight is a small share of its time, while a cancel still lands within one layer of a
+# step (the check runs before every decoder layer), ~30 ms here.
+PREFILL_STEP_S = 1.0
+PREFILL_CHUNK = 256  # the first step's size in tokens; later steps are sized from its speed
 ANSWER_RESERVE = 512  # tokens `fits` keeps free for the answer by default
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -158,6 +161,10 @@ class TransformersBackend:
         self._lock = threading.Lock()
         self._chunk = PREFILL_CHUNK  # the latest prefill step size, for the memory estimate
         self.fast = _fast_decoder(self.model, folder)
+        # A cancel is checked before every decoder layer, so it stops a long prefill step.
+        self._cancel: threading.Event | None = None
+        for layer in _decoder_layers(self.model):
+            layer.register_forward_pre_hook(self._check_cancel)
         self.decode_path = "lean step" if self.fast is not None else "transformers"
         if self.fast is not None and self.fast.packed_share:
             self.decode_path += f", {self.fast.packed_share:.0%} of weights as 4-bit groups"
@@ -197,6 +204,10 @@ class TransformersBackend:
 
     # -- generation -------------------------------------------------------------------------
 
+    def _check_cancel(self, _module, _args) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise _Cancelled
+
     def encode(self, messages: Sequence[Message]) -> list[int]:
         """Token ids of the conversation in the model's own chat template, ready for an answer."""
         ids = self.tokenizer.apply_chat_template(
@@ -222,7 +233,11 @@ class TransformersBackend:
             )
         max_new_tokens = min(max_new_tokens, self.context_window - len(ids))
         with self._lock:  # one generation at a time: they share the model and its caches
-            yield from self._generate(ids, max_new_tokens, stop, cancel)
+            self._cancel = cancel
+            try:
+                yield from self._generate(ids, max_new_tokens, stop, cancel)
+            finally:
+                self._cancel = None
 
     def _generate(self, ids, max_new_tokens, stop, cancel) -> Iterator[str]:
         import torch
@@ -257,7 +272,7 @@ class TransformersBackend:
                     # Size the next step from this one's speed (a GPU takes thousands at once),
                     # at most doubling, since each step attends over a longer context.
                     rate = len(chunk) / max(time.perf_counter() - step, 1e-6)
-                    size = int(min(max(rate * PREFILL_STEP_S, 32), 2 * size, 4096))
+                    size = int(min(max(rate * PREFILL_STEP_S, 64), 2 * size, 4096))
                     self._chunk = size
                 stats.prefill_s = time.perf_counter() - started
                 decode_start = time.perf_counter()
@@ -295,11 +310,16 @@ class TransformersBackend:
                     tail = scanner.flush()
                     if tail:
                         yield tail
+        except _Cancelled:  # raised between two layers of a forward pass
+            stats.stopped_by = "cancel"
         finally:
             # Keep the prompt's KV (not the answer's) for the next question on the same text.
+            # Every layer is cut to the same length: a cancelled pass may have filled only some.
             kept = min(done, len(ids))
             if kept:
-                crop_to(cache, kept)
+                for layer in cache.layers:
+                    if getattr(layer, "is_initialized", True):
+                        layer.crop(kept)
                 self.prefix_cache.keep(ids[:kept], cache)
 
     def _forward(self, tokens: list[int], position: int, cache):
@@ -315,6 +335,16 @@ class TransformersBackend:
             **{self._cache_arg: cache},
         )
         return out.logits
+
+
+class _Cancelled(Exception):
+    """Raised inside the model's forward when the user cancels (caught by the prefill loop)."""
+
+
+def _decoder_layers(model) -> list:
+    inner = getattr(model, "model", None)
+    layers = getattr(inner, "layers", None)
+    return list(layers) if layers is not None else []
 
 
 FAST_DECODE_MAX_BYTES = 4 * 1024**3  # larger models on a CPU belong to llama.cpp or a server
