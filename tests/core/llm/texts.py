@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-import random
+from core.eval.haystack import chronicle  # the generator the eval uses too
 
 NEEDLE = "The harbour master of Port Elling is a woman named Mirela Voss."
 QUESTION = "Who is the harbour master of Port Elling?"
 ANSWER = "Mirela Voss"
-
-_FIRST = "Anna Boris Clara Dmitri Elena Felix Greta Hugo Ines Jonas Karla Luca Maren Nils".split()
-_LAST = "Berg Castell Dorn Eklund Falk Gruber Holm Ilves Jansen Kraus Lind Moreau Novak".split()
-_TOWNS = "Alder Brightwater Cobbleford Dunmere Eastwick Fallowby Greyhaven Hollin Ivybridge".split()
-_JOBS = (
-    "baker teacher miller blacksmith doctor librarian carpenter weaver brewer clockmaker".split()
-)
-_DEEDS = [
-    "opened a small shop",
-    "repaired the old bridge",
-    "wrote a book about birds",
-    "planted forty apple trees",
-    "won the autumn rowing race",
-    "moved to the coast",
-    "restored the chapel organ",
-    "kept bees behind the school",
-    "built a boat in a barn",
-    "sang in the winter choir",
-]
-
-
-def chronicle(paragraphs: int, seed: int = 3) -> list[str]:
-    """Paragraphs of a made-up town chronicle: varied, and about nothing the needle says."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(paragraphs):
-        sentences = [
-            f"In {rng.randint(1851, 1910)}, {rng.choice(_FIRST)} {rng.choice(_LAST)}, the "
-            f"{rng.choice(_JOBS)} of {rng.choice(_TOWNS)}, {rng.choice(_DEEDS)}."
-            for _ in range(4)
-        ]
-        out.append(" ".join(sentences))
-    return out
 
 
 def planted(count_tokens, tokens: int, depth: float = 0.5, seed: int = 3) -> str:
