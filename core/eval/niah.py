@@ -268,20 +268,13 @@ def _direct_cannot(backend, tokens: int, max_new_tokens: int) -> str:
     return ""
 
 
-@contextlib.contextmanager
 def _no_saved_caches(backend):
     """Keep the eval's throw-away prompts out of the KV caches saved on disk: they would fill
     the size cap and push out the caches of the user's own documents."""
     cache = getattr(backend, "prefix_cache", None)
-    directory = getattr(cache, "directory", None)
-    if directory is None:
-        yield
-        return
-    cache.directory = None
-    try:
-        yield
-    finally:
-        cache.directory = directory
+    if cache is None:  # a server: it keeps its own caches
+        return contextlib.nullcontext()
+    return cache.saving_paused()
 
 
 class _Library:

@@ -12,6 +12,7 @@ oldest are removed past a size cap.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -145,6 +146,19 @@ class PrefixCache:
         self.config = config
         self.memory: list[_Entry] = []
         self._lock = threading.Lock()
+        self._paused = 0  # > 0 while saving to disk is paused
+
+    @contextlib.contextmanager
+    def saving_paused(self):
+        """Prompts in this block are kept in memory only: throw-away prompts (an evaluation's)
+        would otherwise fill the size cap and push out the caches of the user's documents."""
+        with self._lock:
+            self._paused += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paused -= 1
 
     # -- lookup -----------------------------------------------------------------------------
 
@@ -178,7 +192,7 @@ class PrefixCache:
             self.memory = [e for e in self.memory if e.cache is not cache]
             self.memory.insert(0, _Entry(list(ids), cache))
             del self.memory[MEMORY_ENTRIES:]
-            if self.directory is not None and len(ids) >= MIN_SAVE_TOKENS:
+            if self.directory is not None and not self._paused and len(ids) >= MIN_SAVE_TOKENS:
                 found = self._find_on_disk(ids)
                 saved = found[1] if found else 0
                 if saved < (len(ids) // BLOCK) * BLOCK:

@@ -61,6 +61,9 @@ def test_a_kv_cache_saved_to_disk_serves_a_restarted_app(smollm, tmp_path):
     saved = smollm.prefix_cache
     try:
         smollm.prefix_cache = PrefixCache("test", tmp_path, config=smollm.config)
+        with smollm.prefix_cache.saving_paused():  # throw-away prompts stay off the disk
+            complete(smollm, texts.ask(document), max_new_tokens=1)
+        assert not list(tmp_path.glob("test/*.safetensors"))
         first = complete(smollm, texts.ask(document), max_new_tokens=16)
         assert list(tmp_path.glob("test/*.safetensors")), "a long prompt's KV is saved"
         # A restart: a new cache object over the same folder, nothing in memory.
