@@ -84,5 +84,5 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
         reason=reason,
         trace=trace,
         timings=watch.total(),
-        complete=stats.stopped_by not in ("cancel",),
+        complete=stats.stopped_by != "cancel",
     )
