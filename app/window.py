@@ -1,133 +1,644 @@
-"""The main window: for now, the library's documents and a drop target that adds files."""
+"""The main window: the library and conversations on the left, the chat in the middle, the
+cited page on the right; long work runs on the engine thread and reports in the status bar."""
 
 from __future__ import annotations
 
-import threading
+import logging
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from core.documents.models import count_pages
+from app.chat_panel import AnswerWidget, ChatPanel
+from app.conversations_panel import ConversationsPanel
+from app.library_panel import LibraryPanel
+from app.source_panel import SourcePanel
+from app.workers import Engine, Job
+from core.conversations import Conversations
+from core.errors import LongreadError
 from core.library import Library
+from core.paths import user_dir
+
+log = logging.getLogger("longread.app")
+
+FILE_FILTER = (
+    "Documents (*.pdf *.docx *.epub *.txt *.md *.markdown *.html *.htm *.csv *.tsv);;All files (*)"
+)
+SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample" / "harbor-report.pdf"
 
 
-class AddWorker(QObject):
-    """Adds paths to the library off the GUI thread; reports through signals only."""
+class NoticeBar(QFrame):
+    """A readable message across the top of the window, until the user dismisses it."""
 
-    progress = Signal(int, int, str)
-    finished = Signal(object)
-    failed = Signal(str)
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notice")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAccessibleName("Notice")
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setAccessibleName("Dismiss the notice")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
 
-    def __init__(self, library_dir: Path, paths: list[str]) -> None:
-        super().__init__()
-        self.library_dir, self.paths = library_dir, paths
-        self.cancel = threading.Event()
+    def show_message(self, message: str, *, error: bool = True) -> None:
+        colour = ("#fdecea", "#8a1c12", "#f5c6c0") if error else ("#e8f1fb", "#0d3c61", "#bcd6f0")
+        self.setStyleSheet(
+            f"QFrame#notice {{ background: {colour[0]}; border: 1px solid {colour[2]};"
+            f" border-radius: 6px; }} QFrame#notice QLabel {{ color: {colour[1]}; }}"
+        )
+        self.text.setText(message)
+        self.show()
 
-    def run(self) -> None:
-        try:
-            with Library(self.library_dir) as library:
-                report = library.add(self.paths, on_progress=self.progress.emit, cancel=self.cancel)
-            self.finished.emit(report)
-        except Exception as e:  # shown in the window, never a crash
-            self.failed.emit(str(e))
+
+class StatusArea(QWidget):
+    """The status bar's long-work corner: what is happening, a progress bar, time left, Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = QLabel()
+        self.message.setAccessibleName("Progress message")
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(180)
+        self.bar.setTextVisible(False)
+        self.bar.setAccessibleName("Progress")
+        self.eta = QLabel()
+        self.eta.setAccessibleName("Time left")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel the work in progress")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.eta)
+        layout.addWidget(self.cancel)
+        self.started = 0.0
+        self.idle()
+
+    def begin(self, title: str) -> None:
+        self.started = time.monotonic()
+        self.message.setText(title + "…")
+        self.bar.setRange(0, 0)
+        self.eta.setText("")
+        for w in (self.bar, self.cancel, self.message):
+            w.setVisible(True)
+        self.cancel.setEnabled(True)
+
+    def update_progress(self, done: int, total: int, message: str) -> None:
+        self.message.setText(message)
+        if total > 1:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+            elapsed = time.monotonic() - self.started
+            if 0 < done < total and elapsed > 2:
+                self.eta.setText(f"about {_duration(elapsed / done * (total - done))} left")
+        else:
+            self.bar.setRange(0, 0)
+
+    def idle(self, message: str = "") -> None:
+        self.message.setText(message)
+        self.bar.setVisible(False)
+        self.cancel.setVisible(False)
+        self.eta.setText("")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, library: Library | None = None) -> None:
+    problem = Signal(str)  # a message for the notice bar, from any thread
+
+    def __init__(
+        self,
+        library: Library | None = None,
+        settings: QSettings | None = None,
+        *,
+        preload: bool = True,
+    ) -> None:
+        """library: where the documents are (default: the folder in the settings); the window
+        only reads it, the engine process changes it. preload: load the models in the
+        background as soon as the window opens, so the first answer comes sooner."""
         super().__init__()
-        self.library = library or Library()
+        self.settings = settings or QSettings()
+        self.library = library or Library(self._library_dir())
+        self.conversations = Conversations(self.library.dir)
+        self.conversation_id: int | None = None
+        self.engine = Engine(self)
+        self.answer_job: Job | None = None
+        self.answer_widget: AnswerWidget | None = None
+
         self.setWindowTitle("Longread")
         self.setAcceptDrops(True)
-        self.resize(900, 600)
+        self.resize(1280, 800)
 
-        self.hint = QLabel("Drop PDF, Word, text, HTML, EPUB or CSV files (or folders) here.")
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.documents = QListWidget()
-        self.documents.setAccessibleName("Documents in the library")
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
+        self.library_panel = LibraryPanel()
+        self.library_panel.add_files_requested.connect(self.choose_files)
+        self.library_panel.add_folder_requested.connect(self.choose_folder)
+        self.library_panel.remove_requested.connect(self.remove_documents)
+        self.conversations_panel = ConversationsPanel()
+        self.conversations_panel.open_requested.connect(self.open_conversation)
+        self.conversations_panel.new_requested.connect(self.new_conversation)
+        self.conversations_panel.rename_requested.connect(self.rename_conversation)
+        self.conversations_panel.delete_requested.connect(self.delete_conversation)
+        self.chat = ChatPanel()
+        self.chat.ask_requested.connect(self.ask)
+        self.chat.stop_requested.connect(self.stop_answer)
+        self.chat.citation_clicked.connect(self.show_citation)
+        self.chat.sample_requested.connect(self.add_sample)
+        self.source = SourcePanel()
+        self.source.hide()
+        self.notice = NoticeBar()
+        self.problem.connect(self.notice.show_message)
 
-        layout = QVBoxLayout()
-        layout.addWidget(self.hint)
-        layout.addWidget(self.documents, 1)
-        layout.addWidget(self.progress)
+        sidebar = QSplitter(Qt.Orientation.Vertical)
+        sidebar.addWidget(self.library_panel)
+        sidebar.addWidget(self.conversations_panel)
+        sidebar.setStretchFactor(0, 3)
+        sidebar.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(self.chat)
+        self.splitter.addWidget(self.source)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([330, 620, 520])
+        self.splitter.setChildrenCollapsible(False)
+
         central = QWidget()
-        central.setLayout(layout)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self._thread: QThread | None = None
+        self.status = StatusArea()
+        self.status.cancel.clicked.connect(self.cancel_work)
+        self.statusBar().addWidget(self.status, 1)
+
+        self._make_menus()
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop_answer)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(300)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.library_panel.selection_changed.connect(self._scope_hint)
+
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         self.refresh()
+        self.refresh_conversations()
+        self._reopen_last_conversation()
+        if preload:
+            QTimer.singleShot(500, self._preload)
+
+    def _reopen_last_conversation(self) -> None:
+        last = str(self.settings.value("window/conversation", ""))
+        try:
+            known = {c.id for c in self.conversations.list()}
+        except LongreadError:
+            return  # already said by refresh_conversations
+        if last.isdigit() and int(last) in known:
+            self.open_conversation(int(last))
+
+    # -- menus -------------------------------------------------------------------------------
+
+    def _make_menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        self._action(file, "Add &files…", self.choose_files, QKeySequence.StandardKey.Open)
+        self._action(file, "Add f&older…", self.choose_folder, "Ctrl+Shift+O")
+        file.addSeparator()
+        self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        chat = self.menuBar().addMenu("&Conversation")
+        self._action(chat, "&New conversation", self.new_conversation, QKeySequence.StandardKey.New)
+        self._action(chat, "&Stop the answer", self.stop_answer)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "Open the &log folder", self.open_log_folder)
+        self._action(help_menu, "&About Longread", self.about)
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    # -- the library -------------------------------------------------------------------------
+
+    def _library_dir(self) -> Path:
+        from app.settings_dialog import library_dir
+
+        return library_dir(self.settings)
 
     def refresh(self) -> None:
-        self.documents.clear()
-        for doc in self.library.documents():
-            pages = count_pages(doc.page_unit, doc.page_count)
-            item = QListWidgetItem(f"{doc.title}  —  {pages}, {doc.format}")
-            item.setToolTip(doc.path)
-            self.documents.addItem(item)
-
-    def add_paths(self, paths: list[str]) -> None:
-        if self._thread is not None:
+        try:
+            documents = self.library.documents()
+        except LongreadError as e:
+            self.notice.show_message(str(e))
             return
-        self.progress.setVisible(True)
-        self.progress.setRange(0, 0)
-        thread = QThread(self)
-        worker = AddWorker(self.library.dir, paths)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_added)
-        worker.failed.connect(self._on_failed)
-        worker.finished.connect(thread.quit)
-        worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_done)
-        self._worker, self._thread = worker, thread
-        thread.start()
+        self.library_panel.set_documents(documents)
+        has_documents = bool(documents) or bool(self.library_panel.titles())
+        self.chat.show_welcome(not has_documents and self.conversation_id is None)
 
-    def _on_progress(self, done: int, total: int, message: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{done}/{total}  {Path(message).name}")
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add files to the library", "", FILE_FILTER)
+        if paths:
+            self.add_paths(paths)
 
-    def _on_added(self, report) -> None:
-        self.refresh()
-        if report.failed:
-            QMessageBox.information(
-                self, "Some files were not added", "\n\n".join(m for _, m in report.failed)
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        if folder:
+            self.add_paths([folder])
+
+    def add_sample(self) -> None:
+        if not SAMPLE.exists():
+            self.notice.show_message(
+                f"The sample document is missing from this install ({SAMPLE})."
             )
+            return
+        self.add_paths([str(SAMPLE)])
+        self.chat.prompt.setPlainText("How many visitors did the library have in 2023?")
+        self.chat.prompt.setFocus()
 
-    def _on_failed(self, message: str) -> None:
-        QMessageBox.warning(self, "Could not add files", message)
+    def add_paths(self, paths: list[str]) -> Job:
+        """Add files and folders; they show as queued at once, and the work waits its turn."""
+        for path in paths:
+            if Path(path).is_file():
+                self.library_panel.set_file_state(str(Path(path).resolve()), "queued", None, "")
+        self.chat.show_welcome(False)
+        count = len(paths)
+        title = f"Adding {Path(paths[0]).name}" if count == 1 else f"Adding {count} items"
+        job = Job(title, "core.service:add_files", library_dir=str(self.library.dir), paths=paths)
+        job.file_state.connect(self._file_state)
+        job.finished.connect(self._added)
+        job.failed.connect(self._add_failed)
+        return self._submit(job)
 
-    def _on_thread_done(self) -> None:
-        self.progress.setVisible(False)
-        self._thread.deleteLater()
-        self._thread = None
+    def _file_state(self, path: str, state: str, fraction, message: str) -> None:
+        self.library_panel.set_file_state(path, state, fraction, message)
+        if state == "ready":
+            self._refresh_timer.start()
+
+    def _added(self, report) -> None:
+        self.refresh()
+        problems = [(Path(p).name, m) for p, m in report.failed]
+        if problems:
+            shown = "".join(f"<li>{_escape(m)}</li>" for _n, m in problems[:8])
+            more = f"<li>… and {len(problems) - 8} more</li>" if len(problems) > 8 else ""
+            added = len(report.added) + len(report.updated)
+            self.notice.show_message(
+                f"{len(problems)} file{'s were' if len(problems) != 1 else ' was'} not added"
+                + (f" ({added} other{'s' if added != 1 else ''} added)" if added else "")
+                + f":<ul>{shown}{more}</ul>"
+            )
+        self.status.idle(report.summary())
+
+    def _add_failed(self, message: str) -> None:
+        self.refresh()
+        self.notice.show_message(f"Could not add the files: {_escape(message)}")
+
+    def remove_documents(self, paths: list[str]) -> None:
+        ids = self.library_panel.selected_ids()
+        not_added = [p for p in paths if self.library_panel.state_of(p) == "failed"]
+        self.library_panel.forget(not_added)  # failed files were never in the library
+        if not ids:
+            return
+        job = Job(
+            f"Removing {len(ids)} document{'s' if len(ids) != 1 else ''}",
+            "core.service:remove_documents",
+            library_dir=str(self.library.dir),
+            ids=ids,
+        )
+        job.finished.connect(self._removed)
+        job.failed.connect(self._add_failed)
+        self._submit(job)
+
+    def _removed(self, count: int) -> None:
+        self.refresh()
+        self.status.idle(f"{count} document{'s' if count != 1 else ''} removed")
+
+    # -- asking ------------------------------------------------------------------------------
+
+    def ask(self, question: str, mode: str, scope: str) -> Job | None:
+        if self.answer_job is not None:
+            return None
+        documents = self.library.documents()
+        if scope == "selected":
+            ids = self.library_panel.selected_ids()
+            if not ids:
+                self.notice.show_message(
+                    "Select one or more documents in the list first, or choose “All documents”.",
+                    error=False,
+                )
+                self.chat.prompt.setPlainText(question)
+                return None
+        else:
+            ids = [d.id for d in documents]
+        if not ids:
+            self.notice.show_message(
+                "There are no documents to ask about yet. Drop some on the window, or use "
+                "“Try the sample document”.",
+                error=False,
+            )
+            self.chat.prompt.setPlainText(question)
+            return None
+        try:
+            if self.conversation_id is None:
+                conversation = self.conversations.create(
+                    scope=None if scope == "all" else ids, mode=mode
+                )
+                self.conversation_id = conversation.id
+                self.settings.setValue("window/conversation", conversation.id)
+            self.conversations.add_message(self.conversation_id, "user", question)
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+            return None
+        self.refresh_conversations()
+        self.chat.show_welcome(False)
+        self.chat.add_question(question)
+        widget = self.chat.add_answer()
+        waiting = self.engine.busy()
+        widget.set_status(
+            "Waiting for the documents to finish indexing…" if waiting else "Thinking…"
+        )
+        self.chat.set_answering(True)
+        job = Job(
+            "Answering",
+            "core.service:answer",
+            library_dir=str(self.library.dir),
+            ids=ids,
+            question=question,
+            mode=mode,
+            max_new_tokens=self._answer_tokens(),
+        )
+        job.token.connect(widget.add_piece)
+        job.progress.connect(self._answer_progress)
+        job.finished.connect(self._answered)
+        job.failed.connect(self._answer_failed)
+        job.ended.connect(self._answer_ended)
+        self.answer_job, self.answer_widget = job, widget
+        return self._submit(job)
+
+    def _answer_tokens(self) -> int:
+        from app.settings_dialog import answer_tokens
+
+        return answer_tokens(self.settings)
+
+    def _answer_progress(self, done: int, total: int, message: str) -> None:
+        if self.answer_widget is not None and not self.answer_widget.pieces:
+            self.answer_widget.set_status(message)
+
+    def _answered(self, answer) -> None:
+        data = answer.to_json()
+        if self.answer_widget is not None:
+            self.answer_widget.show_answer(data)
+        try:
+            if self.conversation_id is not None:
+                self.conversations.add_message(
+                    self.conversation_id, "assistant", answer.text, answer=data
+                )
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+        self.refresh_conversations()
+        seconds = answer.timings.get("total", 0.0)
+        self.status.idle(f"Answered in {answer.mode} mode in {seconds:.1f} s")
+
+    def _answer_failed(self, message: str) -> None:
+        if self.answer_widget is not None:
+            self.answer_widget.show_failure(message)
+        self.status.idle("The question could not be answered")
+
+    def _answer_ended(self) -> None:
+        self.answer_job, self.answer_widget = None, None
+        self.chat.set_answering(False)
+        self.chat.prompt.setFocus()
+
+    def stop_answer(self) -> None:
+        if self.answer_job is not None:
+            self.answer_job.stop()
+            if self.answer_widget is not None and not self.answer_widget.pieces:
+                self.answer_widget.set_status("Stopping…")
+
+    def cancel_work(self) -> None:
+        self.engine.cancel_all()
+        self.status.cancel.setEnabled(False)
+        self.status.message.setText("Stopping…")
+
+    def _scope_hint(self) -> None:
+        selected = len(self.library_panel.selected_ids())
+        if selected:
+            self.chat.scope.setItemText(1, f"Selected documents ({selected})")
+        else:
+            self.chat.scope.setItemText(1, "Selected documents")
+
+    # -- citations ---------------------------------------------------------------------------
+
+    def show_citation(self, citation: dict) -> None:
+        doc_id = citation.get("doc")
+        if doc_id is None:
+            self.notice.show_message("This source is not stored in the library.", error=False)
+            return
+        try:
+            document = self.library.get(doc_id)
+        except LongreadError:
+            self.notice.show_message(
+                f"“{citation.get('title', 'This document')}” is no longer in the library, so "
+                "its page cannot be shown. Add the file again to see it.",
+                error=False,
+            )
+            return
+        page = int(citation.get("page") or 1)
+        page_text = document.pages[page - 1].text if 0 < page <= len(document.pages) else ""
+        self.source.show()
+        self.source.show_source(
+            path=document.path,
+            format=document.format,
+            title=document.title,
+            page=page,
+            page_label=str(citation.get("page_label") or page),
+            page_unit=citation.get("page_unit") or document.page_unit,
+            quote=citation.get("quote", ""),
+            page_text=page_text,
+        )
+
+    # -- conversations -----------------------------------------------------------------------
+
+    def refresh_conversations(self) -> None:
+        try:
+            conversations = self.conversations.list()
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+            return
+        self.conversations_panel.set_conversations(conversations, self.conversation_id)
+
+    def open_conversation(self, conversation_id: int) -> None:
+        if self.answer_job is not None:
+            self.notice.show_message(
+                "Wait for the answer to finish (or stop it) before opening another conversation.",
+                error=False,
+            )
+            return
+        try:
+            conversation = self.conversations.get(conversation_id)
+            messages = self.conversations.messages(conversation_id)
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+            return
+        self.conversation_id = conversation.id
+        self.settings.setValue("window/conversation", conversation.id)
+        index = self.chat.mode.findData(conversation.mode)
+        self.chat.mode.setCurrentIndex(max(index, 0))
+        self.chat.scope.setCurrentIndex(0 if conversation.scope is None else 1)
+        self.chat.show_messages(messages)
+        self.refresh_conversations()
+
+    def new_conversation(self) -> None:
+        if self.answer_job is not None:
+            return
+        self.conversation_id = None
+        self.settings.remove("window/conversation")
+        self.chat.clear()
+        self.refresh()
+        self.refresh_conversations()
+        self.chat.prompt.setFocus()
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        try:
+            self.conversations.rename(conversation_id, title)
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+        self.refresh_conversations()
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        try:
+            self.conversations.delete(conversation_id)
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+        if conversation_id == self.conversation_id:
+            self.new_conversation()
+        self.refresh_conversations()
+
+    # -- settings, help ----------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from app.settings_dialog import SettingsDialog
+        from app.theme import apply_theme
+
+        dialog = SettingsDialog(self, settings=self.settings)
+        if dialog.exec():
+            from PySide6.QtWidgets import QApplication
+
+            apply_theme(QApplication.instance(), str(self.settings.value("theme", "system")))
+            self.status.idle("Settings saved")
+
+    def open_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(user_dir() / "logs")))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Longread",
+            "<b>Longread</b><br>Ask questions about your documents, on this computer only.<br>"
+            f"Library: {_escape(str(self.library.dir))}",
+        )
+
+    def _preload(self) -> None:
+        if self.engine.busy():
+            return
+        job = Job("Loading the models", "core.service:warm_up", library_dir=str(self.library.dir))
+        job.finished.connect(lambda _result: self.status.idle("Ready"))
+        job.failed.connect(self._preload_failed)
+        self._submit(job)
+
+    def _preload_failed(self, message: str) -> None:
+        if message != "Stopped.":
+            self.notice.show_message(f"The models could not be loaded: {_escape(message)}")
+        self.status.idle("")
+
+    # -- the engine --------------------------------------------------------------------------
+
+    def _submit(self, job: Job) -> Job:
+        job.started.connect(self._job_started)
+        job.progress.connect(self.status.update_progress)
+        self.engine.submit(job)
+        if self.engine.current is None and len(self.engine.waiting()) <= 1:
+            self.status.begin(job.title)
+        else:
+            self.status.message.setText(f"{job.title}: waiting for the work in progress")
+        return job
+
+    def _job_started(self) -> None:
+        job = self.sender()
+        if isinstance(job, Job):
+            self.status.begin(job.title)
+
+    # -- drag and drop -----------------------------------------------------------------------
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
     def dropEvent(self, event) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        urls = event.mimeData().urls()
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if len(paths) < len(urls):
+            self.notice.show_message(
+                "Only files on this computer can be added; links to web pages were left out.",
+                error=False,
+            )
         if paths:
             event.acceptProposedAction()
             self.add_paths(paths)
 
     def closeEvent(self, event) -> None:
-        if self._thread is not None:
-            self._worker.cancel.set()
-            self._thread.quit()
-            self._thread.wait(5000)
-        self.library.close()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        if not self.engine.stop(15_000):
+            log.warning("the engine thread did not stop in time")
+        for store in (self.library, self.conversations):
+            store.close()
         super().closeEvent(event)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    return (
+        f"{minutes} min {seconds:02d} s"
+        if minutes < 60
+        else f"{minutes // 60} h {minutes % 60} min"
+    )

@@ -48,6 +48,10 @@ BIG_INDEX = 10_000  # updating the search index of more chunks than this says so
 EMBED_TOGETHER = 64  # chunks of small files read one after another are embedded in one go
 
 ProgressCallback = Callable[[int, int, str], None]
+# on_file(path, state, fraction, message): where one file of an `add` is. state is "queued",
+# "reading", "indexing" (fraction: how much of its text is embedded, when known), "ready" or
+# "failed" (message: why, for the user). The window shows it beside each file.
+FileCallback = Callable[[str, str, float | None, str], None]
 PathLike = str | os.PathLike[str]
 
 _DOCUMENT_COLUMNS = (
@@ -349,6 +353,7 @@ class Library:
         limits: Limits | None = None,
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        on_file: FileCallback | None = None,
     ) -> AddReport:
         """Add files, and the documents found in folders (recursively), to the library.
 
@@ -361,6 +366,7 @@ class Library:
         `on_progress(done, total, message)` counts files; within a long file the message says
         how far reading and embedding have got.
         `cancel` stops the work between files (and interrupts the file being read or embedded).
+        `on_file` follows each file from queued to ready or failed (see FileCallback).
         Raises ModelError if the embedding model cannot be loaded.
         """
         if isinstance(paths, (str, os.PathLike)):
@@ -369,7 +375,10 @@ class Library:
         files = self._collect(paths, report)
         total = len(files)
         done = 0
-        pipeline = _Pipeline(self, report, cancel)
+        tell = on_file or _no_file_callback
+        for path in files:
+            tell(str(path), "queued", None, "")
+        pipeline = _Pipeline(self, report, cancel, tell)
         try:
             for path in files:
                 if cancel is not None and cancel.is_set():
@@ -377,7 +386,8 @@ class Library:
                     break
                 if on_progress is not None:
                     on_progress(done, total, f"Reading {path.name}")
-                stages = _FileProgress(on_progress, done, total, path.name)
+                tell(str(path), "reading", None, "")
+                stages = _FileProgress(on_progress, done, total, path.name, tell, [str(path)])
                 try:
                     read = self._read_file(
                         path,
@@ -389,9 +399,13 @@ class Library:
                         stages=stages,
                     )
                     if read is not None:
+                        tell(str(path), "indexing", None, "")
                         pipeline.put(read, stages)
+                    else:
+                        tell(str(path), "ready", 1.0, "already in the library")
                 except DocumentError as e:
                     report.failed.append((str(path), str(e)))
+                    tell(str(path), "failed", None, str(e))
                 done += 1
             pipeline.finish()
         except InterruptedError:  # `cancel` was set while a file was being read or embedded
@@ -403,6 +417,11 @@ class Library:
             # as soon as it is read): keep them, it takes a moment.
             pipeline.cancel = None
             pipeline.finish()
+            finished = {i.path for i in (*report.added, *report.updated)}
+            finished |= {p for p, _ in report.unchanged} | {p for p, _ in report.failed}
+            for path in files:
+                if str(path) not in finished:
+                    tell(str(path), "failed", None, "Stopped before it was added.")
         try:
             for info in [] if report.cancelled else self.pending():
                 if cancel is not None and cancel.is_set():
@@ -1006,8 +1025,14 @@ class _Pipeline:
     transaction, by the thread that reads, in the order the files were read.
     """
 
-    def __init__(self, library: Library, report: AddReport, cancel: threading.Event | None) -> None:
-        self.library, self.report, self.cancel = library, report, cancel
+    def __init__(
+        self,
+        library: Library,
+        report: AddReport,
+        cancel: threading.Event | None,
+        tell: FileCallback,
+    ) -> None:
+        self.library, self.report, self.cancel, self.tell = library, report, cancel, tell
         self.waiting: list[_Read] = []  # read, not yet being embedded
         self.batch: list[_Read] = []  # being embedded by `thread`
         self.thread: threading.Thread | None = None
@@ -1043,6 +1068,7 @@ class _Pipeline:
             return
         self.batch, self.waiting = self.waiting, []
         stages = self.stages or _FileProgress(None, 0, 0, "")
+        stages.paths = [r.doc.path for r in self.batch]
         if len(self.batch) > 1:
             stages.name = f"{Path(self.batch[0].doc.path).name} and {len(self.batch) - 1} more"
         chunks = [c for r in self.batch for c in r.chunks]
@@ -1075,14 +1101,24 @@ class _Pipeline:
             )
             offset += count
             (self.report.updated if read.replacing is not None else self.report.added).append(info)
+            self.tell(read.doc.path, "ready", 1.0, "")
 
 
 class _FileProgress:
     """Progress within one file (pages read, passages embedded), as messages on the file's
     step of `on_progress`, at most every PROGRESS_EVERY_S and never for the last unit."""
 
-    def __init__(self, on_progress: ProgressCallback | None, done: int, total: int, name: str):
+    def __init__(
+        self,
+        on_progress: ProgressCallback | None,
+        done: int,
+        total: int,
+        name: str,
+        on_file: FileCallback | None = None,
+        paths: list[str] | None = None,
+    ):
         self.on_progress, self.done, self.total, self.name = on_progress, done, total, name
+        self.on_file, self.paths = on_file, paths or []  # the files being embedded
         self.last = time.monotonic()
         self.first_batch: tuple[float, int] | None = None  # (when, passages) of the first batch
 
@@ -1097,6 +1133,9 @@ class _FileProgress:
             self._say(f"Reading {self.name}: page {page:,} of {pages:,}")
 
     def embedding(self, count: int, of: int, _message: str = "") -> None:
+        if self.on_file is not None and of:
+            for path in self.paths:
+                self.on_file(path, "indexing", count / of, "")
         if count == 0:  # starting
             self.first_batch = None
             if of > EMBED_TOGETHER:  # a long file: say so before the first batch (and the model)
@@ -1115,6 +1154,10 @@ class _FileProgress:
             self._say(
                 f"Embedding {self.name}: {count:,} of {of:,} passages, {_duration(left)} left"
             )
+
+
+def _no_file_callback(path: str, state: str, fraction: float | None, message: str) -> None:
+    pass
 
 
 def _duration(seconds: float) -> str:

@@ -267,6 +267,32 @@ def test_progress_counts_every_file_and_ends_with_a_summary(lib, tmp_path):
     assert calls[-1][2] == report.summary() == "3 added"
 
 
+def test_each_file_is_followed_from_queued_to_ready_or_failed(lib, tmp_path):
+    root = tmp_path / "docs"
+    for i in range(3):
+        write(root / f"f{i}.txt", f"text {i}")
+    write(root / "empty.txt", "")
+    states: dict[str, list[str]] = {}
+    messages: dict[str, str] = {}
+
+    def on_file(path: str, state: str, fraction, message: str) -> None:
+        states.setdefault(Path(path).name, []).append(state)
+        messages[Path(path).name] = message
+
+    lib.add(root, on_file=on_file)
+    again: dict[str, list[str]] = {}
+    lib.add(
+        root / "f0.txt", on_file=lambda p, s, f, m: again.setdefault(Path(p).name, []).append(s)
+    )
+
+    for name in ("f0.txt", "f1.txt", "f2.txt"):
+        seen = [s for i, s in enumerate(states[name]) if i == 0 or states[name][i - 1] != s]
+        assert seen == ["queued", "reading", "indexing", "ready"], name
+    assert states["empty.txt"] == ["queued", "reading", "failed"]
+    assert "empty" in messages["empty.txt"]
+    assert again == {"f0.txt": ["queued", "reading", "ready"]}  # already there: nothing to do
+
+
 def test_adding_from_another_thread_works(lib, tmp_path):
     # The window opens the library and adds documents from a worker thread.
     file = write(tmp_path / "a.txt", "threaded")

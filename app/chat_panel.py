@@ -1,0 +1,397 @@
+"""The chat panel: the questions and streamed answers of one conversation, each answer with its
+mode badge, citation chips and details; the question box with its mode and scope choices."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+MODE_CHOICES = [("Auto", "auto"), ("Direct", "direct"), ("RAG", "rag"), ("Recursive", "recursive")]
+SCOPE_CHOICES = [("All documents", "all"), ("Selected documents", "selected")]
+MODE_WORDS = {"direct": "direct", "rag": "RAG", "recursive": "recursive"}
+BADGE_COLOURS = {"direct": "#1565c0", "rag": "#6a1b9a", "recursive": "#ef6c00"}
+RENDER_EVERY_MS = 50  # streamed pieces are gathered and shown this often, not one by one
+
+
+class PromptEdit(QPlainTextEdit):
+    """The question box: Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class QuestionWidget(QLabel):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.setObjectName("question")
+        self.setText(text)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName("Your question")
+
+
+class AnswerWidget(QFrame):
+    """One answer: text (streamed, then Markdown), mode badge, citation chips, details."""
+
+    citation_clicked = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("answer")
+        self.pieces: list[str] = []
+        self.answer: dict | None = None
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.body.setOpenExternalLinks(False)
+        self.body.setAccessibleName("Answer")
+        self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.status = QLabel("Thinking…")
+        self.status.setObjectName("answerStatus")
+        self.status.setWordWrap(True)
+
+        self.badge = QLabel()
+        self.badge.setObjectName("badge")
+        self.badge.setVisible(False)
+        self.chips_row = QHBoxLayout()
+        self.chips_row.setSpacing(4)
+        self.chips: list[QPushButton] = []
+        self.details_button = QToolButton()
+        self.details_button.setText("details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setAccessibleName("Show how this answer was made")
+        self.details_button.setVisible(False)
+        self.details = QLabel()
+        self.details.setObjectName("details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setVisible(False)
+        self.details_button.toggled.connect(self.details.setVisible)
+
+        footer = QHBoxLayout()
+        footer.setSpacing(6)
+        footer.addWidget(self.badge)
+        footer.addLayout(self.chips_row)
+        footer.addStretch(1)
+        footer.addWidget(self.details_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.body)
+        layout.addWidget(self.status)
+        layout.addLayout(footer)
+        layout.addWidget(self.details)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RENDER_EVERY_MS)
+        self._timer.timeout.connect(self._render_stream)
+
+    # -- while it streams --------------------------------------------------------------------
+
+    def add_piece(self, piece: str) -> None:
+        self.pieces.append(piece)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+    def streamed_text(self) -> str:
+        return "".join(self.pieces)
+
+    def _render_stream(self) -> None:
+        self.body.setText("".join(self.pieces).lstrip())
+        if self.pieces:
+            self.set_status("")
+
+    # -- when it is done ---------------------------------------------------------------------
+
+    def show_answer(self, answer: dict) -> None:
+        """Show a finished answer (Answer.to_json(), as stored with the conversation)."""
+        self._timer.stop()
+        self.answer = answer
+        text = answer.get("answer") or "".join(self.pieces).strip()
+        self.body.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.body.setText(text or "_(no answer)_")
+        mode = answer.get("mode", "")
+        self.badge.setText(MODE_WORDS.get(mode, mode))
+        self.badge.setToolTip(answer.get("reason", ""))
+        self.badge.setAccessibleName(f"Answered in {MODE_WORDS.get(mode, mode)} mode")
+        colour = BADGE_COLOURS.get(mode, "#555")
+        self.badge.setStyleSheet(
+            f"QLabel#badge {{ background: {colour}; color: white; border-radius: 8px;"
+            " padding: 1px 8px; font-size: 11px; font-weight: 600; }"
+        )
+        self.badge.setVisible(bool(mode))
+        for n, c in enumerate(answer.get("citations", []), start=1):
+            self._add_chip(n, c, several=self._several_documents(answer))
+        self.details.setText(describe_trace(answer))
+        self.details_button.setVisible(True)
+        status = "" if answer.get("complete", True) else "Stopped before the end."
+        if not answer.get("citations") and answer.get("answer"):
+            status = (status + " " if status else "") + "No passage of the documents was cited."
+        self.set_status(status)
+
+    def show_failure(self, message: str) -> None:
+        self._timer.stop()
+        self._render_stream()
+        self.set_status(message)
+        self.status.setObjectName("answerError")
+        self.status.setStyleSheet("color: #c0392b;")
+
+    @staticmethod
+    def _several_documents(answer: dict) -> bool:
+        return len({c.get("doc") for c in answer.get("citations", [])}) > 1
+
+    def _add_chip(self, n: int, citation: dict, *, several: bool) -> None:
+        unit = citation.get("page_unit", "page")
+        short = {"page": "p.", "page break": "p.", "chapter": "ch.", "block": "§"}.get(unit, unit)
+        label = f"{n}  {short} {citation.get('page_label') or citation.get('page')}"
+        if several:
+            title = citation.get("title", "")
+            label = (
+                f"{n}  {title[:18] + '…' if len(title) > 19 else title}, " + label.split("  ")[1]
+            )
+        chip = QPushButton(label)
+        chip.setObjectName("chip")
+        chip.setCursor(Qt.CursorShape.PointingHandCursor)
+        quote = citation.get("quote", "")
+        quote = quote if len(quote) <= 300 else quote[:297] + "…"
+        chip.setToolTip(
+            f"{citation.get('title', '')}, {unit} {citation.get('page_label')}\n“{quote}”"
+        )
+        chip.setAccessibleName(
+            f"Source {n}: {citation.get('title', '')}, {unit} {citation.get('page_label')}"
+        )
+        chip.clicked.connect(lambda _=False, c=citation: self.citation_clicked.emit(c))
+        self.chips_row.addWidget(chip)
+        self.chips.append(chip)
+
+
+def describe_trace(answer: dict) -> str:
+    """The details an answer's "details" expander shows: why this mode, the steps, the times."""
+    lines = [
+        f"<b>Why {html.escape(MODE_WORDS.get(answer.get('mode', ''), ''))}:</b> "
+        f"{html.escape(answer.get('reason', ''))}"
+    ]
+    timings = answer.get("timings") or {}
+    if timings:
+        parts = [f"{k} {v:.2f} s" for k, v in timings.items() if k != "total"]
+        total = timings.get("total")
+        lines.append(
+            "<b>Time:</b> "
+            + (f"{total:.1f} s in all" if total is not None else "")
+            + (f" ({', '.join(parts)})" if parts else "")
+        )
+    steps = answer.get("trace") or []
+    if steps:
+        lines.append(f"<b>Steps:</b> {len(steps)}")
+        for step in steps[:40]:
+            words = ", ".join(
+                f"{k.replace('_', ' ')} {v:,}"
+                if isinstance(v, int)
+                else f"{k.replace('_', ' ')} {v:.2f}"
+                if isinstance(v, float)
+                else f"{k.replace('_', ' ')}: {str(v)[:80]}"
+                for k, v in step.items()
+            )
+            lines.append("• " + html.escape(words))
+        if len(steps) > 40:
+            lines.append(f"… and {len(steps) - 40} more")
+    return "<br>".join(lines)
+
+
+class ChatPanel(QWidget):
+    """Shows one conversation and takes the next question."""
+
+    ask_requested = Signal(str, str, str)  # question, mode, scope
+    stop_requested = Signal()
+    citation_clicked = Signal(dict)
+    sample_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.transcript = QWidget()
+        self.transcript.setObjectName("transcript")
+        self.items = QVBoxLayout(self.transcript)
+        self.items.setContentsMargins(12, 12, 12, 12)
+        self.items.setSpacing(10)
+        self.items.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.transcript)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.verticalScrollBar().rangeChanged.connect(self._follow)
+        self._at_bottom = True
+        self.scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+        self.welcome = self._make_welcome()
+
+        self.prompt = PromptEdit()
+        self.prompt.setPlaceholderText("Ask a question about your documents…  (Enter sends)")
+        self.prompt.setAccessibleName("Question")
+        self.prompt.setFixedHeight(64)
+        self.prompt.submitted.connect(self._submit)
+        self.send = QPushButton("Ask")
+        self.send.setAccessibleName("Ask the question")
+        self.send.setDefault(True)
+        self.send.clicked.connect(self._send_or_stop)
+        self.send.setMinimumWidth(72)
+        self.mode = QComboBox()
+        self.mode.setAccessibleName("Answer mode")
+        self.mode.setToolTip(
+            "Auto picks for each question: direct when the documents fit the model's window, "
+            "RAG for facts in long documents, recursive for questions about the whole text."
+        )
+        for label, value in MODE_CHOICES:
+            self.mode.addItem(label, value)
+        self.scope = QComboBox()
+        self.scope.setAccessibleName("Documents to ask about")
+        for label, value in SCOPE_CHOICES:
+            self.scope.addItem(label, value)
+
+        options = QHBoxLayout()
+        options.addWidget(QLabel("Mode:"))
+        options.addWidget(self.mode)
+        options.addSpacing(12)
+        options.addWidget(QLabel("Ask about:"))
+        options.addWidget(self.scope)
+        options.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.prompt, 1)
+        row.addWidget(self.send)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.welcome, 1)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(options)
+        layout.addLayout(row)
+        self.answering = False
+        self.current: AnswerWidget | None = None
+        self.show_welcome(True)
+
+    def _make_welcome(self) -> QWidget:
+        box = QFrame()
+        box.setObjectName("welcome")
+        title = QLabel("<h2>Ask your documents</h2>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Drop PDFs, Word files, books or notes anywhere on this window, or use "
+            "<b>Add files…</b>. Everything stays on this computer.<br><br>"
+            "Then ask a question below: each answer shows the pages it comes from."
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.sample_button = QPushButton("Try the sample document")
+        self.sample_button.setAccessibleName("Add the sample document to try Longread")
+        self.sample_button.clicked.connect(self.sample_requested)
+        layout = QVBoxLayout(box)
+        layout.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addSpacing(12)
+        layout.addWidget(self.sample_button, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addStretch(2)
+        return box
+
+    def show_welcome(self, on: bool) -> None:
+        self.welcome.setVisible(on)
+        self.scroll.setVisible(not on)
+
+    # -- the conversation --------------------------------------------------------------------
+
+    def clear(self) -> None:
+        while self.items.count() > 1:
+            widget = self.items.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.current = None
+
+    def add_question(self, text: str) -> QuestionWidget:
+        widget = QuestionWidget(text)
+        self.items.insertWidget(self.items.count() - 1, widget)
+        self._at_bottom = True
+        return widget
+
+    def add_answer(self) -> AnswerWidget:
+        widget = AnswerWidget()
+        widget.citation_clicked.connect(self.citation_clicked)
+        self.items.insertWidget(self.items.count() - 1, widget)
+        self._at_bottom = True
+        return widget
+
+    def show_messages(self, messages) -> None:
+        """Show a stored conversation (core.conversations.Message list)."""
+        self.clear()
+        for message in messages:
+            if message.role == "user":
+                self.add_question(message.text)
+            else:
+                widget = self.add_answer()
+                widget.show_answer(message.answer or {"answer": message.text})
+        self.show_welcome(False)
+
+    def answers(self) -> list[AnswerWidget]:
+        found = []
+        for i in range(self.items.count()):
+            widget = self.items.itemAt(i).widget()
+            if isinstance(widget, AnswerWidget):
+                found.append(widget)
+        return found
+
+    # -- asking ------------------------------------------------------------------------------
+
+    def set_answering(self, on: bool) -> None:
+        self.answering = on
+        self.send.setText("Stop" if on else "Ask")
+        self.send.setAccessibleName("Stop the answer" if on else "Ask the question")
+        self.send.setToolTip("Stop (Esc)" if on else "Ask (Enter)")
+
+    def _send_or_stop(self) -> None:
+        if self.answering:
+            self.stop_requested.emit()
+        else:
+            self._submit()
+
+    def _submit(self) -> None:
+        question = self.prompt.toPlainText().strip()
+        if not question or self.answering:
+            return
+        self.prompt.clear()
+        self.ask_requested.emit(question, self.mode.currentData(), self.scope.currentData())
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.scroll.verticalScrollBar()
+        self._at_bottom = value >= bar.maximum() - 24
+
+    def _follow(self, _min: int, maximum: int) -> None:
+        # While an answer streams, keep the newest words in view unless the user scrolled up.
+        if self._at_bottom:
+            self.scroll.verticalScrollBar().setValue(maximum)

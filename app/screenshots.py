@@ -1,0 +1,117 @@
+"""Render the window in its main states to PNG files: `python -m app.screenshots FOLDER`.
+
+`make screenshots` runs it under a virtual X server, so the pictures show the real window (fonts,
+style, the rendered PDF page) with a fresh library holding the sample report. The states:
+empty (first run), indexing, an answer with its sources, and the source panel open.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SIZE = (1440, 900)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0] if argv else "resources/screenshots").absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="longread-screenshots-"))
+    os.environ["LONGREAD_HOME"] = str(home)  # a fresh library: the first-run state is real
+
+    from app.main import setup_environment
+
+    setup_environment()
+    import torch  # noqa: F401  (before Qt, as in the app)
+    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qt"))
+    app = QApplication.instance() or QApplication(["longread"])
+    app.setApplicationName("Longread")
+    app.setOrganizationName("Longread")
+
+    from app.theme import apply_theme
+    from app.window import SAMPLE, MainWindow
+
+    apply_theme(app, "light")
+    window = MainWindow(settings=QSettings())
+    window.resize(*SIZE)
+    window.show()
+
+    def wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise SystemExit(f"timed out waiting for {what}")
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+
+    def settle(seconds: float = 0.6) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+
+    def shot(name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        print(f"wrote {path}")
+
+    settle(1.0)
+    shot("1-first-run")
+
+    # Indexing: a copy of the sample plus a longer generated document, caught mid-way.
+    extra = home / "drop"
+    extra.mkdir()
+    _long_text(extra / "field-notes.txt")
+    window.add_paths([str(SAMPLE), str(extra)])
+    wait(
+        lambda: (
+            "indexing"
+            in " ".join(window.library_panel.status_text(p) for p in window.library_panel._items)
+        ),
+        300,
+        "indexing to start",
+    )
+    shot("2-indexing")
+    wait(lambda: not window.engine.busy(), 600, "indexing to finish")
+
+    window.chat.prompt.setPlainText("How much did the Eastside renovation cost, and who paid?")
+    window.chat._submit()
+    wait(lambda: window.answer_job is None, 600, "the answer")
+    answers = window.chat.answers()
+    shot("3-answer")
+
+    if answers and answers[-1].chips:
+        answers[-1].chips[0].click()
+        settle(2.0)
+        shot("4-source")
+    window.close()
+    return 0
+
+
+def _long_text(path: Path) -> None:
+    """A few thousand words of plain notes, so indexing takes long enough to be seen."""
+    topics = ["tides", "gulls", "ferries", "lighthouses", "fishing nets", "storms", "harbor walls"]
+    lines = []
+    for n in range(900):
+        topic = topics[n % len(topics)]
+        lines.append(
+            f"Note {n + 1}. Observed the {topic} near pier {n % 17 + 1} in the morning; the "
+            f"water was {n % 9 + 3} degrees and the wind came from the {['north', 'west'][n % 2]}."
+        )
+        if n % 12 == 11:
+            lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
