@@ -27,6 +27,29 @@ MODE_WORDS = {"direct": "direct", "rag": "RAG", "recursive": "recursive"}
 BADGE_COLOURS = {"direct": "#1565c0", "rag": "#6a1b9a", "recursive": "#ef6c00"}
 RENDER_EVERY_MS = 50  # streamed pieces are gathered and shown this often, not one by one
 
+# Colours come from the palette, so the light and dark themes both read well.
+STYLE = """
+QWidget#transcript { background: palette(base); }
+QLabel#question {
+    background: palette(highlight); color: palette(highlighted-text);
+    border-radius: 12px; padding: 8px 12px; font-size: 14px;
+}
+QFrame#answer {
+    background: palette(alternate-base); border: 1px solid palette(midlight);
+    border-radius: 12px;
+}
+QFrame#answer QLabel#answerBody { font-size: 14px; }
+QLabel#answerStatus { color: palette(placeholder-text); font-style: italic; }
+QPushButton#chip {
+    border: 1px solid palette(mid); border-radius: 10px; padding: 2px 10px;
+    background: palette(button);
+}
+QPushButton#chip:hover { border-color: palette(highlight); }
+QToolButton#detailsButton { color: palette(link); }
+QLabel#details { color: palette(text); font-size: 12px; }
+QFrame#welcome { background: palette(base); border-radius: 12px; }
+"""
+
 
 class PromptEdit(QPlainTextEdit):
     """The question box: Enter sends, Shift+Enter starts a new line."""
@@ -49,6 +72,10 @@ class QuestionWidget(QLabel):
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setAccessibleName("Your question")
+        # A wrapped label in a row with a stretch shrinks to its narrowest: keep short
+        # questions on one line and long ones in a readable column.
+        width = self.fontMetrics().horizontalAdvance(text) + 32
+        self.setMinimumWidth(min(width, 460))
 
 
 class AnswerWidget(QFrame):
@@ -62,6 +89,7 @@ class AnswerWidget(QFrame):
         self.pieces: list[str] = []
         self.answer: dict | None = None
         self.body = QLabel()
+        self.body.setObjectName("answerBody")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
         self.body.setTextInteractionFlags(
@@ -82,7 +110,8 @@ class AnswerWidget(QFrame):
         self.chips_row.setSpacing(4)
         self.chips: list[QPushButton] = []
         self.details_button = QToolButton()
-        self.details_button.setText("details")
+        self.details_button.setText("Details")
+        self.details_button.setObjectName("detailsButton")
         self.details_button.setCheckable(True)
         self.details_button.setAutoRaise(True)
         self.details_button.setAccessibleName("Show how this answer was made")
@@ -237,6 +266,7 @@ class ChatPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setStyleSheet(STYLE)
         self.transcript = QWidget()
         self.transcript.setObjectName("transcript")
         self.items = QVBoxLayout(self.transcript)
@@ -336,7 +366,12 @@ class ChatPanel(QWidget):
 
     def add_question(self, text: str) -> QuestionWidget:
         widget = QuestionWidget(text)
-        self.items.insertWidget(self.items.count() - 1, widget)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(80, 0, 0, 0)  # the user's side of the conversation
+        line.addStretch(1)
+        line.addWidget(widget)
+        self.items.insertWidget(self.items.count() - 1, row)
         self._at_bottom = True
         return widget
 

@@ -9,6 +9,11 @@ def main(argv: list[str] | None = None) -> int:
     from core import cli
 
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--engine-worker"]:  # the frozen app, started as the window's engine
+        from core.service import serve
+
+        serve()
+        return 0
     if argv:
         return cli.main(argv)
     from app.main import run_app

@@ -84,11 +84,23 @@ def main(argv: list[str] | None = None) -> int:
     shot("2-indexing")
     wait(lambda: not window.engine.busy(), 600, "indexing to finish")
 
-    window.chat.prompt.setPlainText("How much did the Eastside renovation cost, and who paid?")
+    # Ask about the report alone (selected in the list), as a user comparing one document would.
+    report = next(
+        item
+        for path, item in window.library_panel._items.items()
+        if Path(path).name == SAMPLE.name
+    )
+    window.library_panel.tree.setCurrentItem(report)
+    window.chat.scope.setCurrentIndex(window.chat.scope.findData("selected"))
+    window.chat.prompt.setPlainText("How much did the Eastside renovation cost?")
     window.chat._submit()
     wait(lambda: window.answer_job is None, 600, "the answer")
     answers = window.chat.answers()
+    if answers:
+        answers[-1].details_button.setChecked(True)  # why this mode, the steps, the times
     shot("3-answer")
+    if answers:
+        answers[-1].details_button.setChecked(False)
 
     if answers and answers[-1].chips:
         answers[-1].chips[0].click()

@@ -82,11 +82,12 @@ class Request:
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
 
-    def generate(self, backend, messages: list[dict]) -> str:
-        """The model's answer to `messages`, streamed to `on_token` as it comes."""
+    def generate(self, backend, messages: list[dict], stop: list[str] | None = None) -> str:
+        """The model's answer to `messages`, streamed to `on_token` as it comes; it ends at
+        the first of the `stop` strings (not included)."""
         pieces: list[str] = []
         for piece in backend.stream(
-            messages, max_new_tokens=self.max_new_tokens, cancel=self.cancel
+            messages, max_new_tokens=self.max_new_tokens, stop=stop, cancel=self.cancel
         ):
             pieces.append(piece)
             if self.on_token is not None:

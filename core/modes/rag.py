@@ -96,7 +96,10 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
         }
     ]
     with watch("generate"):
-        text = request.generate(backend, prompt)
+        # A small model that starts counting passages that do not exist ("[4] [5] [6] …")
+        # never stops by itself: the first number past the last passage ends the answer.
+        text = request.generate(backend, prompt, stop=[f"[{len(used) + 1}]"])
+        text = _without_runs_of_numbers(text, len(used))
     stats = backend.last_stats
     trace.append(
         {
@@ -134,6 +137,24 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
         timings=watch.total(),
         complete=stats.stopped_by != "cancel",
     )
+
+
+_RUN = re.compile(r"(?:\s*\[\d+\]){2,}")
+
+
+def _without_runs_of_numbers(text: str, passages: int) -> str:
+    """The answer without passage numbers that name no passage, and with a run of numbers
+    ("[1] [2] [3]") cut to those that exist."""
+
+    def keep(match: re.Match) -> str:
+        numbers = [int(n) for n in _NUMBER.findall(match.group(0))]
+        valid = sorted({n for n in numbers if 0 < n <= passages})
+        return (" " + " ".join(f"[{n}]" for n in valid)) if valid else ""
+
+    text = _RUN.sub(keep, text)
+    text = _NUMBER.sub(lambda m: m.group(0) if 0 < int(m.group(1)) <= passages else "", text)
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def _on_its_page(citation, request: Request):

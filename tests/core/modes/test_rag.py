@@ -55,3 +55,12 @@ def test_rag_says_plainly_when_nothing_relevant_is_found(chronicle, smollm):
     )
     assert answer.text == NOT_FOUND == "".join(streamed)
     assert answer.citations == []
+
+
+def test_an_answer_never_shows_passage_numbers_that_name_no_passage():
+    from core.modes.rag import _without_runs_of_numbers
+
+    counted = "It cost $2.4 million [1], paid by the town [2] [3] [4] [5] [6] [7] [8] [9]"
+    assert _without_runs_of_numbers(counted, 2) == "It cost $2.4 million [1], paid by the town [2]"
+    assert _without_runs_of_numbers("Yes [7].", 3) == "Yes."
+    assert _without_runs_of_numbers("Yes [2].", 3) == "Yes [2]."
