@@ -619,8 +619,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        if not self.engine.stop(15_000):
-            log.warning("the engine thread did not stop in time")
+        # A cancelled task ends within a moment; if it does not, the engine is ended anyway
+        # (the library's writes are transactions: a kill loses nothing saved).
+        if not self.engine.stop(3_000):
+            log.warning("the engine process did not stop in time and was ended")
         for store in (self.library, self.conversations):
             store.close()
         super().closeEvent(event)

@@ -198,13 +198,21 @@ def test_a_conversation_is_kept_and_can_be_renamed_and_deleted(make_window, qtbo
     window.ask("Who is the director of the library?", "auto", "all")
     qtbot.waitUntil(lambda: _idle(window), timeout=180_000)
     answer_text = window.chat.answers()[0].body.text()
+    assert window.chat.answers()[0].answer["mode"] == "direct"  # the report fits the window
+
+    window.ask("How many volunteers did the library have?", "auto", "all")
+    qtbot.waitUntil(lambda: _idle(window), timeout=180_000)
+    follow_up = window.chat.answers()[1].answer
+    step = next(t for t in follow_up["trace"] if "reused_tokens" in t)
+    # The report's KV cache was kept by the engine: only the new question is read.
+    assert step["reused_tokens"] >= 0.8 * step["prompt_tokens"], step
     assert window.conversations_panel.titles() == ["Who is the director of the library?"]
     window.close()
 
     again = make_window()  # a restart: the last conversation is open again
     assert again.conversations_panel.titles() == ["Who is the director of the library?"]
     answers = again.chat.answers()
-    assert len(answers) == 1 and answers[0].body.text() == answer_text
+    assert len(answers) == 2 and answers[0].body.text() == answer_text
     assert answers[0].chips and answers[0].badge.text()
 
     conversation = again.conversation_id
