@@ -332,11 +332,7 @@ class ChatPanel(QWidget):
         box.setObjectName("welcome")
         title = QLabel("<h2>Ask your documents</h2>")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel(
-            "Drop PDFs, Word files, books or notes anywhere on this window, or use "
-            "<b>Add files…</b>. Everything stays on this computer.<br><br>"
-            "Then ask a question below: each answer shows the pages it comes from."
-        )
+        self.welcome_text = text = QLabel()
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sample_button = QPushButton("Try the sample document")
@@ -351,7 +347,24 @@ class ChatPanel(QWidget):
         layout.addStretch(2)
         return box
 
-    def show_welcome(self, on: bool) -> None:
+    def show_welcome(self, on: bool, documents: int = 0) -> None:
+        """The empty conversation: how to start, and the sample to try when the library is
+        empty; a prompt to ask once it has documents (being added or ready)."""
+        if documents:
+            self.welcome_text.setText(
+                f"Ask a question below about your {documents} document"
+                f"{'s' if documents != 1 else ''}, or choose some in the list and ask about "
+                "“Selected documents”.<br><br>Each answer shows the pages it comes from; click "
+                "one to see it. Documents still being indexed can be asked about once they are "
+                "ready."
+            )
+        else:
+            self.welcome_text.setText(
+                "Drop PDFs, Word files, books or notes anywhere on this window, or use "
+                "<b>Add files…</b>. Everything stays on this computer.<br><br>"
+                "Then ask a question below: each answer shows the pages it comes from."
+            )
+        self.sample_button.setVisible(not documents)
         self.welcome.setVisible(on)
         self.scroll.setVisible(not on)
 

@@ -146,6 +146,10 @@ class LibraryPanel(QWidget):
             if (item := self._items.pop(path, None)) is not None:
                 self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
 
+    def document_count(self) -> int:
+        """Documents in the library or on their way in (failed files not counted)."""
+        return sum(1 for item in self._items.values() if item.data(1, PATH_ROLE) != "failed")
+
     def titles(self) -> list[str]:
         return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
 

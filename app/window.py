@@ -260,8 +260,11 @@ class MainWindow(QMainWindow):
             self.notice.show_message(str(e))
             return
         self.library_panel.set_documents(documents)
-        has_documents = bool(documents) or bool(self.library_panel.titles())
-        self.chat.show_welcome(not has_documents and self.conversation_id is None)
+        self._update_welcome()
+
+    def _update_welcome(self) -> None:
+        empty = self.conversation_id is None and not self.chat.answers()
+        self.chat.show_welcome(empty, documents=self.library_panel.document_count())
 
     def choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add files to the library", "", FILE_FILTER)
@@ -288,7 +291,7 @@ class MainWindow(QMainWindow):
         for path in paths:
             if Path(path).is_file():
                 self.library_panel.set_file_state(str(Path(path).resolve()), "queued", None, "")
-        self.chat.show_welcome(False)
+        self._update_welcome()
         count = len(paths)
         title = f"Adding {Path(paths[0]).name}" if count == 1 else f"Adding {count} items"
         job = Job(title, "core.service:add_files", library_dir=str(self.library.dir), paths=paths)
@@ -299,6 +302,8 @@ class MainWindow(QMainWindow):
 
     def _file_state(self, path: str, state: str, fraction, message: str) -> None:
         self.library_panel.set_file_state(path, state, fraction, message)
+        if state in ("queued", "failed"):
+            self._update_welcome()
         if state == "ready":
             self._refresh_timer.start()
 

@@ -108,6 +108,9 @@ def test_dropped_files_and_folders_are_indexed_and_bad_files_named_in_one_notice
         assert window.library_panel.state_of(str(bad.resolve())) == "failed"
     assert [d.title for d in Library(tmp_path / "lib").documents()].count("User Guide") == 1
 
+    assert window.chat.welcome.isVisible() and not window.chat.sample_button.isVisible()
+    assert "your 2 documents" in window.chat.welcome_text.text()  # no longer "drop files"
+
     window.library_panel.filter.setText("guide")
     assert window.library_panel.visible_titles() == ["User Guide"]
 
