@@ -7,9 +7,10 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -208,6 +209,8 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.refresh_conversations()
         self._reopen_last_conversation()
+        if app := QApplication.instance():
+            app.installEventFilter(self)
         if preload:
             QTimer.singleShot(500, self._preload)
 
@@ -550,13 +553,9 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         from app.settings_dialog import SettingsDialog
-        from app.theme import apply_theme
 
-        dialog = SettingsDialog(self, settings=self.settings)
+        dialog = SettingsDialog(self, settings=self.settings)  # applies the theme on OK
         if dialog.exec():
-            from PySide6.QtWidgets import QApplication
-
-            apply_theme(QApplication.instance(), str(self.settings.value("theme", "system")))
             self.status.idle("Settings saved")
 
     def open_log_folder(self) -> None:
@@ -610,6 +609,24 @@ class MainWindow(QMainWindow):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
+    def eventFilter(self, watched, event) -> bool:
+        """Files dropped on any part of the window are added, even where a child widget
+        would take the drop itself (the question box would paste the file's address)."""
+        kind = event.type()
+        drag = kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+        if (
+            drag
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+            and event.mimeData().hasUrls()
+        ):
+            if kind == QEvent.Type.Drop:
+                self.dropEvent(event)
+            else:
+                event.acceptProposedAction()
+            return True
+        return super().eventFilter(watched, event)
+
     def dropEvent(self, event) -> None:
         urls = event.mimeData().urls()
         paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
@@ -630,6 +647,8 @@ class MainWindow(QMainWindow):
             log.warning("the engine process did not stop in time and was ended")
         for store in (self.library, self.conversations):
             store.close()
+        if app := QApplication.instance():
+            app.removeEventFilter(self)
         super().closeEvent(event)
 
 

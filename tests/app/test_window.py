@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from app.window import SAMPLE, MainWindow
 from core.library import Library
@@ -113,6 +113,27 @@ def test_dropped_files_and_folders_are_indexed_and_bad_files_named_in_one_notice
 
     window.library_panel.filter.setText("guide")
     assert window.library_panel.visible_titles() == ["User Guide"]
+
+
+def test_a_file_dropped_on_the_question_box_is_added_not_pasted(make_window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    note = files.write_text(tmp_path / "note.txt", "A short note about bees.")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(note))])
+    target = window.chat.prompt.viewport()
+    for kind in (QDragEnterEvent, QDropEvent):
+        event = kind(
+            QPointF(10, 10),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(target, event)
+    qtbot.waitUntil(lambda: _idle(window) and _ready(window, note), timeout=60_000)
+    assert window.chat.prompt.toPlainText() == ""
 
 
 def test_remove_takes_a_document_out_and_keeps_the_file(make_window, qtbot, tmp_path):
