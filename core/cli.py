@@ -152,6 +152,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     niah.add_argument("--plot", type=_png, metavar="FILE.png", help="also write a heat map")
     niah.add_argument("--json", action="store_true", help="print the results as JSON")
+    qa = evaluations.add_parser(
+        "qa",
+        help="answer quality: ask a set of questions with known answers and score the answers",
+        description="Asks each question of FILE.jsonl in each mode and scores the answers. Each "
+        'line is a JSON object: {"id": "q1", "documents": ["report.pdf"], "question": "…", '
+        '"answer": "…" (or a number, or a list of accepted answers), "choices": ["…", "…"] '
+        '(multiple choice; the answer is a letter), "evidence_pages": [4], "type": "fact"}. '
+        "Document paths are relative to the file's folder. Numbers are right within 1 % "
+        "(whole numbers below 10,000 exactly); texts when the gold answer's words are in the "
+        "answer or their word overlap (F1) is at least 0.8.",
+    )
+    qa.add_argument("file", metavar="FILE.jsonl", help="the questions, one JSON object a line")
+    qa.add_argument(
+        "--mode",
+        choices=["all", "auto", "direct", "rag", "recursive"],
+        default="all",
+        help="the mode to test (default: all, which is direct, rag, recursive and auto)",
+    )
+    qa.add_argument("--type", metavar="TYPE", help="only the questions of this type")
+    qa.add_argument("--limit", type=_positive, metavar="N", help="only the first N questions")
+    qa.add_argument(
+        "--library",
+        metavar="DIR",
+        help="keep the documents in this library folder, so a later run reads nothing again "
+        "(default: a throw-away library)",
+    )
+    qa.add_argument("--model", metavar="SPEC", help="the model (default: from the settings)")
+    qa.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
+    qa.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
+    qa.add_argument(
+        "--max-tokens", type=_positive, default=128, help="longest answer, in tokens (default 128)"
+    )
+    qa.add_argument(
+        "--plot", type=_chart_png, metavar="FILE.png", help="also write a bar chart of accuracy"
+    )
+    qa.add_argument("--json", action="store_true", help="print every answer and the summaries")
 
     models = commands.add_parser("models", help="list the language models Longread can use")
     models.add_argument("--json", action="store_true", help="print JSON")
@@ -221,6 +257,12 @@ def _percents(text: str) -> list[int]:
 def _png(text: str) -> str:
     if not text.lower().endswith(".png"):
         raise argparse.ArgumentTypeError(f"“{text}”: the heat map is a PNG; name it FILE.png")
+    return text
+
+
+def _chart_png(text: str) -> str:
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"“{text}”: the bar chart is a PNG; name it FILE.png")
     return text
 
 
@@ -720,7 +762,7 @@ def _answer_stats(answer, first_token_s: float | None) -> str:
 
 
 def cmd_eval(args) -> int:
-    return {"niah": _eval_niah}[args.evaluation](args)
+    return {"niah": _eval_niah, "qa": _eval_qa}[args.evaluation](args)
 
 
 def _eval_niah(args) -> int:
@@ -790,6 +832,58 @@ def _eval_niah(args) -> int:
         sys.stdout.write("\n")
     else:
         print(niah.grid(report))
+    return EXIT_FAILED if report.stopped else EXIT_OK
+
+
+def _eval_qa(args) -> int:
+    from core.eval import qa
+
+    # The questions and their documents first: a bad line or file is reported before the
+    # model loads.
+    questions = qa.select(qa.load_questions(args.file), type=args.type, limit=args.limit)
+    modes = list(qa.ALL) if args.mode == "all" else [args.mode]
+    cancel = threading.Event()
+    searching = any(m in ("rag", "auto") for m in modes)
+    with qa.Corpus(questions, searching=searching, folder=args.library) as corpus:
+        files = len(corpus.files)
+        print(f"Reading {files} document{'s' * (files != 1)}…", file=sys.stderr)
+        try:
+            _with_progress(
+                lambda on_progress: corpus.read(on_progress=on_progress, cancel=cancel),
+                cancel,
+                title="Reading",
+            )
+        except InterruptedError:
+            return _error("stopped before the documents were read.")
+        backend = _backend(args, cancel)
+        total = len(questions) * len(modes)
+        print(
+            f"Question answering: {total} answers ({len(questions)} question"
+            f"{'s' * (len(questions) != 1)} × {len(modes)} mode{'s' * (len(modes) != 1)}). "
+            "Ctrl+C stops and shows what ran.",
+            file=sys.stderr,
+        )
+        report = _with_progress(
+            lambda _on_progress: qa.run(
+                backend,
+                questions,
+                corpus,
+                modes=modes,
+                source=args.file,
+                max_new_tokens=args.max_tokens,
+                on_progress=_cell_progress(),
+                cancel=cancel,
+            ),
+            cancel,
+            bar=False,
+        )
+    if args.plot:
+        print(f"Bar chart: {qa.plot(report, args.plot)}", file=sys.stderr)
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(qa.tables(report))
     return EXIT_FAILED if report.stopped else EXIT_OK
 
 
