@@ -20,6 +20,9 @@ INSTRUCTION = (
     "Answer the question in one or two sentences, using only the passages above. "
     "After the answer, give the number of the passage you used, like [1]."
 )
+# Small models get the passages as plain text, without numbers to cite (see `prompt`).
+PLAIN_INSTRUCTION = "Answer the question in one sentence, using the text above."
+QUESTION_FIRST = True
 
 
 def _relevant(request: Request, passages) -> list:
@@ -61,17 +64,27 @@ def strong(passages) -> list:
     return [p for p in passages if p.score >= STRONG_SHARE * best]
 
 
-def pack(request: Request, backend, passages, budget: int) -> tuple[list, str]:
-    """As many passages as fit `budget` tokens, best first, numbered from 1."""
+def pack(
+    request: Request, backend, passages, budget: int, *, numbered: bool = True
+) -> tuple[list, str]:
+    """As many passages as fit `budget` tokens, best first: numbered from 1 with their place,
+    or (not `numbered`) as one plain text.
+
+    Measured on the dev set (bench/eval/RESULTS.md): the bundled 135M model, given numbered
+    passages and asked to cite them, answered "[1]", "The answer is 1" or the passage label
+    instead of the fact; citations are found by matching the answer to the passages anyway.
+    """
     used, blocks, total = [], [], 0
     for p in passages:
-        block = f"[{len(used) + 1}] ({_label(p)})\n{p.text}"
+        block = f"[{len(used) + 1}] ({_label(p)})\n{p.text}" if numbered else p.text
         cost = backend.count_tokens(block) + 2
         if used and total + cost > budget:
             break
         used.append(p)
         blocks.append(block)
         total += cost
+    if not numbered:
+        return used, "<document>\n" + "\n\n".join(blocks) + "\n</document>"
     return used, "\n\n".join(blocks)
 
 
@@ -88,11 +101,18 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
         if request.on_token is not None:
             request.on_token(NOT_FOUND)
         return Answer(NOT_FOUND, [], "rag", reason, trace, watch.total())
-    used, context = pack(request, backend, strong(found), budget)
+    from core.modes.router import is_small
+
+    numbered = not is_small(backend)
+    used, context = pack(request, backend, strong(found), budget, numbered=numbered)
+    instruction = INSTRUCTION if numbered else PLAIN_INSTRUCTION
     prompt = [
         {
             "role": "user",
-            "content": f"{context}\n\n{INSTRUCTION}\nQuestion: {request.question}",
+            "content": (
+                f"Question: {request.question}\n\n" if QUESTION_FIRST and not numbered else ""
+            )
+            + f"{context}\n\n{instruction}\nQuestion: {request.question}",
         }
     ]
     with watch("generate"):

@@ -15,7 +15,7 @@ SMALL_MODEL_PARAMS = 500_000_000
 SMALL_MODEL_DIRECT_TOKENS = 3000
 # Passages for rag: more text than this (about five passages) makes the small model mix facts
 # from neighbouring passages ("Mirela Lind" from two names in two passages), measured likewise.
-SMALL_MODEL_RAG_TOKENS = 1200
+SMALL_MODEL_RAG_TOKENS = 600
 
 # Questions about the whole text rather than one place in it.
 _WHOLE = re.compile(
