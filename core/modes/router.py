@@ -13,8 +13,9 @@ SMALL_MODEL_PARAMS = 500_000_000
 # Measured with the bundled 135M model (tests/core/llm/texts.py, needle at varied depths): it
 # finds a planted fact reliably in 1,500 tokens, sometimes in 3,000, rarely in 4,500 or more.
 SMALL_MODEL_DIRECT_TOKENS = 3000
-# Passages for rag: more text than this (about five passages) makes the small model mix facts
-# from neighbouring passages ("Mirela Lind" from two names in two passages), measured likewise.
+# Passages for rag: with more text the small model mixes facts from neighbouring passages
+# ("Mirela Lind" from two names in two passages). On the dev set 600 tokens (two or three
+# passages) answered 10 of 69 against 5 with 1,200 (bench/eval/RESULTS.md).
 SMALL_MODEL_RAG_TOKENS = 600
 
 # Questions about the whole text rather than one place in it.
