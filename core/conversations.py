@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from core import migrations
 from core.errors import LibraryError
 from core.modes.base import MODES as ANSWER_MODES
+from core.transactions import Transactions
 
 FILE_NAME = "conversations.sqlite3"
 BUSY_TIMEOUT_S = 30.0  # how long to wait for another window or process that is writing
@@ -102,33 +102,6 @@ def m001_create_conversations(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX messages_conversation ON messages(conversation_id, id)")
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Apply the pending migrations in order, each in its own transaction."""
-    done = migrations.applied(db)
-    pending = [fn for fn in _MIGRATIONS if fn.__name__ not in done]
-    if not pending:
-        return
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    for fn in pending:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Asked again under the write lock: another window may have just applied it.
-            again = db.execute("SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,))
-            if again.fetchone() is None:
-                fn(db)
-                db.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                    (fn.__name__, _now()),
-                )
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-
-
 # -- the store ------------------------------------------------------------------------------
 
 _CONVERSATION_COLUMNS = (
@@ -137,7 +110,7 @@ _CONVERSATION_COLUMNS = (
 )
 
 
-class Conversations:
+class Conversations(Transactions):
     """The saved conversations of the library in `library_dir`.
 
     One SQLite connection, shared by all threads under a lock: the window writes from its own
@@ -176,14 +149,14 @@ class Conversations:
             # FULL: a message shown as sent survives a power cut too; one fsync per message.
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
-            if newer := sorted(migrations.applied(db) - {fn.__name__ for fn in _MIGRATIONS}):
+            if newer := migrations.unknown(db, _MIGRATIONS):
                 raise LibraryError(
                     f"Your saved conversations in “{self.path}” were made by a newer version of "
                     f"Longread (they have changes this version does not know: "
                     f"{', '.join(newer)}). Update Longread to open them; they have been left "
                     "as they are."
                 )
-            _migrate(db)
+            migrations.migrate(db, _MIGRATIONS)
         except sqlite3.Error as e:
             db.close()
             raise self._error("open", e) from None
@@ -358,40 +331,8 @@ class Conversations:
         if cursor.rowcount == 0:
             raise LibraryError(_MISSING)
 
-    @contextlib.contextmanager
-    def _reading(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A read transaction, so that several queries see one state of the file."""
-        with self._transaction("BEGIN", action) as db:
-            yield db
-
-    @contextlib.contextmanager
-    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A write transaction: everything inside it is saved together, or not at all."""
-        # IMMEDIATE takes the write lock now, so a busy file waits here rather than failing
-        # half-way through.
-        with self._transaction("BEGIN IMMEDIATE", action) as db:
-            yield db
-
-    @contextlib.contextmanager
-    def _transaction(self, begin: str, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self._db
-            if db is None:
-                raise LibraryError(f"The saved conversations in “{self.dir}” have been closed.")
-            try:
-                db.execute(begin)
-                try:
-                    yield db
-                except BaseException:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            except sqlite3.Error as e:
-                if db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
-                raise self._error(action, e) from None
+    def _closed_error(self) -> LibraryError:
+        return LibraryError(f"The saved conversations in “{self.dir}” have been closed.")
 
     def _error(self, action: str, error: sqlite3.Error) -> LibraryError:
         """A message for the user about a failure of the conversations file itself."""

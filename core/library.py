@@ -10,7 +10,6 @@ written atomically and brought back in step with it whenever they lag (see core.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import stat
@@ -33,6 +32,7 @@ from core.errors import (
     NotAFileError,
 )
 from core.paths import default_library_dir
+from core.transactions import Transactions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -139,7 +139,7 @@ class AddReport:
         return f"{text} (stopped before the end)" if self.cancelled else text
 
 
-class Library:
+class Library(Transactions):
     """The documents a user has added, stored in `dir` (default: the per-user library folder).
 
     Safe to share between threads (each call takes the connection's lock; parsing runs
@@ -950,40 +950,8 @@ class Library:
         rows = db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE {where}", args)
         return [DocumentInfo(**row) for row in rows]
 
-    @contextlib.contextmanager
-    def _reading(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A read transaction, so that several queries see one state of the catalog."""
-        with self._transaction("BEGIN", action) as db:
-            yield db
-
-    @contextlib.contextmanager
-    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A write transaction: everything inside it is saved together, or not at all."""
-        # IMMEDIATE takes the write lock now, so a busy catalog waits here rather than
-        # failing half-way through.
-        with self._transaction("BEGIN IMMEDIATE", action) as db:
-            yield db
-
-    @contextlib.contextmanager
-    def _transaction(self, begin: str, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self._db
-            if db is None:
-                raise LibraryError(f"The library in “{self.dir}” has been closed.")
-            try:
-                db.execute(begin)
-                try:
-                    yield db
-                except BaseException:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            except sqlite3.Error as e:
-                if db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
-                raise self._error(action, e) from None
+    def _closed_error(self) -> LibraryError:
+        return LibraryError(f"The library in “{self.dir}” has been closed.")
 
     def _error(self, action: str, error: sqlite3.Error) -> LibraryError:
         """A message for the user about a failure of the catalog itself."""

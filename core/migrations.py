@@ -8,7 +8,7 @@ below. The `_migrations` table records which ones ran, so a catalog made by a ne
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -75,13 +75,16 @@ def applied(db: sqlite3.Connection) -> set[str]:
     return {row[0] for row in db.execute("SELECT name FROM _migrations")}
 
 
-def unknown(db: sqlite3.Connection) -> list[str]:
-    """Migrations applied to `db` that this version does not know: the catalog is newer."""
-    return sorted(applied(db) - set(known()))
+def unknown(db: sqlite3.Connection, steps: Sequence[Migration] | None = None) -> list[str]:
+    """Migrations applied to `db` that this version does not know (of `steps`, by default the
+    catalog's): the file was made by a newer Longread."""
+    names = known() if steps is None else [fn.__name__ for fn in steps]
+    return sorted(applied(db) - set(names))
 
 
-def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply the pending migrations in order; returns the names of those applied.
+def migrate(db: sqlite3.Connection, steps: Sequence[Migration] | None = None) -> list[str]:
+    """Apply the pending migrations (of `steps`, by default the catalog's) in order, each in
+    its own transaction; returns the names of those applied.
 
     `db` must be in autocommit mode (`isolation_level=None`) so that each migration's
     BEGIN/COMMIT here is the only transaction control.
@@ -89,7 +92,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     if db.isolation_level is not None:
         raise ValueError("migrate() needs a connection opened with isolation_level=None")
     done = applied(db)
-    pending = [fn for fn in MIGRATIONS if fn.__name__ not in done]
+    pending = [fn for fn in (MIGRATIONS if steps is None else steps) if fn.__name__ not in done]
     if not pending:
         return []
     db.execute(

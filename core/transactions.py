@@ -1,0 +1,61 @@
+"""Read and write transactions on one shared SQLite connection, for the stores that keep one
+(the library catalog, the saved conversations)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+
+from core.errors import LongreadError
+
+
+class Transactions:
+    """`_reading` and `_writing` for a store that holds `_db` (opened with isolation_level=None,
+    None once closed) and `_lock`; the store says what a closed store and a failed statement
+    mean for the user (`_closed_error`, `_error`)."""
+
+    _db: sqlite3.Connection | None
+    _lock: threading.RLock
+
+    def _closed_error(self) -> LongreadError:
+        raise NotImplementedError
+
+    def _error(self, action: str, error: sqlite3.Error) -> LongreadError:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _reading(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A read transaction, so that several queries see one state of the file."""
+        with self._transaction("BEGIN", action) as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside it is saved together, or not at all."""
+        # IMMEDIATE takes the write lock now, so a busy file waits here rather than failing
+        # half-way through.
+        with self._transaction("BEGIN IMMEDIATE", action) as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _transaction(self, begin: str, action: str) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            db = self._db
+            if db is None:
+                raise self._closed_error()
+            try:
+                db.execute(begin)
+                try:
+                    yield db
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            except sqlite3.Error as e:
+                if db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        db.execute("ROLLBACK")
+                raise self._error(action, e) from None
