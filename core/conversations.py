@@ -165,19 +165,7 @@ class Conversations(Transactions):
             raise
         return db
 
-    # -- context manager -----------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-
-    def __enter__(self) -> Conversations:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    # -- (closing and `with`: core.transactions) ------------------------------------------
 
     def __repr__(self) -> str:
         return f"Conversations({str(self.dir)!r})"

@@ -196,19 +196,7 @@ class Library(Transactions):
             raise
         return db
 
-    # -- context manager -------------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-
-    def __enter__(self) -> Library:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    # -- (closing and `with`: core.transactions) --------------------------------------------
 
     def __repr__(self) -> str:
         return f"Library({str(self.dir)!r})"

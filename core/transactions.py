@@ -1,5 +1,5 @@
-"""Read and write transactions on one shared SQLite connection, for the stores that keep one
-(the library catalog, the saved conversations)."""
+"""Read and write transactions on one shared SQLite connection, and closing it, for the
+stores that keep one (the library catalog, the saved conversations)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
+from typing import Self
 
 from core.errors import LongreadError
 
@@ -18,6 +19,18 @@ class Transactions:
 
     _db: sqlite3.Connection | None
     _lock: threading.RLock
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _closed_error(self) -> LongreadError:
         raise NotImplementedError

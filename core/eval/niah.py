@@ -174,7 +174,7 @@ def run(
                     _run_cell(
                         cell, planted, haystack, backend, library, needle, max_new_tokens, cancel
                     )
-                    if cell.skipped == _STOPPED:
+                    if cell.skipped == STOPPED:
                         report.stopped = True
                         break
                     report.cells.append(cell)
@@ -188,7 +188,25 @@ def run(
     return report
 
 
-_STOPPED = "stopped by you"
+STOPPED = "stopped by you"
+
+
+def answer_or_skip(request, backend, mode: str, cancel: threading.Event | None):
+    """(the answer, None), or (None, why it does not count): stopped, or a Longread error
+    (the documents too long for the mode, ...). An answer cut short by a stop says nothing
+    about the model, so it does not count either."""
+    from core.errors import LongreadError
+    from core.modes import ask
+
+    try:
+        answer = ask(request, backend, mode)
+    except InterruptedError:
+        return None, STOPPED
+    except LongreadError as e:
+        return None, str(e)
+    if cancel is not None and cancel.is_set():
+        return None, STOPPED
+    return answer, None
 
 
 def _outcome(cell: Cell) -> str:
@@ -209,7 +227,7 @@ def _run_cell(
     cancel: threading.Event | None,
 ) -> None:
     from core.errors import LongreadError
-    from core.modes import Request, ask
+    from core.modes import Request
 
     if planted is None:
         cell.skipped = f"the haystack holds only {haystack.available:,} tokens"
@@ -233,15 +251,11 @@ def _run_cell(
             max_new_tokens=max_new_tokens,
             cancel=cancel,
         )
-        answer = ask(request, backend, cell.mode)
-    except InterruptedError:
-        cell.skipped = _STOPPED
-        return
     except LongreadError as e:
         cell.skipped = str(e)
         return
-    if cancel is not None and cancel.is_set():
-        cell.skipped = _STOPPED  # its answer was cut short: it says nothing about the model
+    answer, cell.skipped = answer_or_skip(request, backend, cell.mode, cancel)
+    if answer is None:
         return
     cell.seconds = time.perf_counter() - started
     cell.answer = answer.text

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.eval.niah import STOPPED
+
 MODES = ("direct", "rag", "recursive", "auto")
 ALL = MODES  # what `--mode all` runs: auto too, to show what it picks for each kind of question
 ANSWER_TOKENS = 128  # answers are short facts: a long answer only costs time
@@ -646,9 +648,6 @@ class Report:
         }
 
 
-_STOPPED = "stopped by you"
-
-
 def run(
     backend,
     questions: Sequence[Question],
@@ -695,7 +694,7 @@ def run(
                 if on_progress:
                     on_progress(len(report.rows), total, where)
                 _ask(row, question, corpus, backend, max_new_tokens, cancel)
-                if row.skipped == _STOPPED:
+                if row.skipped == STOPPED:
                     report.stopped = True
                     break
                 report.rows.append(row)
@@ -715,9 +714,8 @@ def _ask(
     max_new_tokens: int,
     cancel: threading.Event | None,
 ) -> None:
-    from core.errors import LongreadError
-    from core.eval.niah import _direct_cannot
-    from core.modes import Request, ask
+    from core.eval.niah import _direct_cannot, answer_or_skip
+    from core.modes import Request
 
     documents = corpus.documents(question)
     if row.mode == "direct":
@@ -734,16 +732,8 @@ def _ask(
         max_new_tokens=max_new_tokens,
         cancel=cancel,
     )
-    try:
-        answer = ask(request, backend, row.mode)
-    except InterruptedError:
-        row.skipped = _STOPPED
-        return
-    except LongreadError as e:
-        row.skipped = str(e)
-        return
-    if cancel is not None and cancel.is_set():
-        row.skipped = _STOPPED  # its answer was cut short: it says nothing about the model
+    answer, row.skipped = answer_or_skip(request, backend, row.mode, cancel)
+    if answer is None:
         return
     row.answer = answer.text
     row.answered_by = answer.mode
