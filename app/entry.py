@@ -16,9 +16,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv:
         return cli.main(argv)
+    if not _has_screen():
+        print(
+            "longread: there is no screen to open the window on. On a machine without one, "
+            "ask from the command line, for example:\n"
+            '  longread ask report.pdf -q "What is the notice period?"\n'
+            "(`longread --help` lists the commands.)",
+            file=sys.stderr,
+        )
+        return 2
     from app.main import run_app
 
     return run_app()
+
+
+def _has_screen() -> bool:
+    """False on Linux without a display server (and no Qt platform chosen), where opening the
+    window would abort the program with a message about the xcb plugin."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

@@ -86,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ask about the report alone (selected in the list), as a user comparing one document would.
     report = next(
-        item
-        for path, item in window.library_panel._items.items()
-        if Path(path).name == SAMPLE.name
+        item for path, item in window.library_panel._items.items() if Path(path).name == SAMPLE.name
     )
     window.library_panel.tree.setCurrentItem(report)
     window.chat.scope.setCurrentIndex(window.chat.scope.findData("selected"))

@@ -326,3 +326,16 @@ def test_longread_with_no_command_opens_the_window(qapp):
     QTimer.singleShot(300, look_and_close)
     assert main([]) == 0
     assert "Longread" in shown
+
+
+def test_longread_without_a_screen_says_how_to_ask_from_the_command_line(monkeypatch, capsys):
+    import sys
+
+    from app.entry import main
+
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main([]) == 2
+    message = capsys.readouterr().err
+    assert "no screen" in message and "longread ask" in message
