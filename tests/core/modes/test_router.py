@@ -20,6 +20,7 @@ from tests.core.llm import texts
         "Compare chapter 2 and chapter 5.",
         "What are the main themes?",
         "What happens in each chapter?",
+        "What changes in every chapter?",
     ],
 )
 def test_questions_about_the_whole_text(question):
@@ -33,6 +34,7 @@ def test_questions_about_the_whole_text(question):
         "What is the notice period in clause 4?",
         "When was the bridge repaired?",
         "What dose is recommended for children?",
+        "For how many years is the compressor covered if it is serviced every year?",
     ],
 )
 def test_questions_about_one_fact(question):
