@@ -13,7 +13,7 @@ from pathlib import Path
 from core import migrations
 from core.errors import LibraryError
 from core.modes.base import MODES as ANSWER_MODES
-from core.transactions import Transactions
+from core.transactions import Transactions, failure_kind
 
 FILE_NAME = "conversations.sqlite3"
 BUSY_TIMEOUT_S = 30.0  # how long to wait for another window or process that is writing
@@ -324,22 +324,19 @@ class Conversations(Transactions):
 
     def _error(self, action: str, error: sqlite3.Error) -> LibraryError:
         """A message for the user about a failure of the conversations file itself."""
-        code = getattr(error, "sqlite_errorname", "")
-        if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or code.startswith("SQLITE_CORRUPT_"):
+        kind = failure_kind(error)
+        if kind == "damaged":
             return LibraryError(
                 f"The conversations file “{self.path}” is damaged, so Longread could not "
                 f"{action} your saved conversations. It has been left as it is: move it aside "
                 "(or rename it) to start again with no saved conversations. Your documents are "
                 "not affected."
             )
-        if code == "SQLITE_FULL":
-            reason = "the disk is full. Free some space and try again"
-        elif code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            reason = "another program is using them. Close other Longread windows and try again"
-        elif code.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
-            reason = "they may not be written there. Check the folder's permissions"
-        else:
-            reason = f"{error}"
+        reason = {
+            "full": "the disk is full. Free some space and try again",
+            "busy": "another program is using them. Close other Longread windows and try again",
+            "not writable": "they may not be written there. Check the folder's permissions",
+        }.get(kind, str(error))
         return LibraryError(
             f"Longread could not {action} your saved conversations in “{self.path}”: {reason}."
         )

@@ -32,7 +32,7 @@ from core.errors import (
     NotAFileError,
 )
 from core.paths import default_library_dir
-from core.transactions import Transactions
+from core.transactions import Transactions, failure_kind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -943,22 +943,19 @@ class Library(Transactions):
 
     def _error(self, action: str, error: sqlite3.Error) -> LibraryError:
         """A message for the user about a failure of the catalog itself."""
-        code = getattr(error, "sqlite_errorname", "")
-        if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or code.startswith("SQLITE_CORRUPT_"):
+        kind = failure_kind(error)
+        if kind == "damaged":
             return LibraryError(
                 f"The library catalog “{self.catalog}” is damaged or is not a Longread catalog, "
                 f"so Longread could not {action} the library in “{self.dir}”. Move that folder "
                 "aside (or rename the catalog file) and add your documents again; "
                 "the documents themselves are not affected."
             )
-        if code == "SQLITE_FULL":
-            reason = "the disk is full. Free some space and try again"
-        elif code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            reason = "another program is using it. Close other Longread windows and try again"
-        elif code.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
-            reason = "it may not be written there. Check the folder's permissions"
-        else:
-            reason = f"{error}"
+        reason = {
+            "full": "the disk is full. Free some space and try again",
+            "busy": "another program is using it. Close other Longread windows and try again",
+            "not writable": "it may not be written there. Check the folder's permissions",
+        }.get(kind, str(error))
         return LibraryError(f"Longread could not {action} the library in “{self.dir}”: {reason}.")
 
 

@@ -72,3 +72,18 @@ class Transactions:
                     with contextlib.suppress(sqlite3.Error):
                         db.execute("ROLLBACK")
                 raise self._error(action, e) from None
+
+
+def failure_kind(error: sqlite3.Error) -> str:
+    """What went wrong, in the terms a message to the user needs: "damaged", "full", "busy",
+    "not writable", or "other"."""
+    code = getattr(error, "sqlite_errorname", "")
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or code.startswith("SQLITE_CORRUPT_"):
+        return "damaged"
+    if code == "SQLITE_FULL":
+        return "full"
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "busy"
+    if code.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
+        return "not writable"
+    return "other"
