@@ -26,31 +26,22 @@ import logging
 import os
 import pickle
 import queue
-import struct
 import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
 
-_HEADER = struct.Struct("!Q")
+from core.framing import read_frame, write_frame
+
 log = logging.getLogger("longread.engine")
 
 
 def write_message(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
+    write_frame(stream, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read_message(stream):
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)
+    return pickle.loads(read_frame(stream))
 
 
 def command() -> list[str]:

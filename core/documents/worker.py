@@ -17,7 +17,6 @@ import dataclasses
 import json
 import os
 import queue
-import struct
 import subprocess
 import sys
 import threading
@@ -27,28 +26,19 @@ from pathlib import Path
 from core import errors
 from core.documents.models import Document, Page
 from core.errors import CorruptFileError, DocumentError, ParserCrashedError, ParseTimeoutError
+from core.framing import read_frame, write_frame
 
 _POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
-_HEADER = struct.Struct("!Q")
 _MAX_MESSAGE = 8 * 1024**3  # a document's text can be large, but not larger than this
 
 
 def _write(stream, obj) -> None:
     data = json.dumps(obj, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
+    write_frame(stream, data)
 
 
 def _read(stream):
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(header)
-    if size > _MAX_MESSAGE:
-        raise EOFError
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
+    data = read_frame(stream, _MAX_MESSAGE)
     return json.loads(data.decode("utf-8", errors="surrogatepass"))
 
 

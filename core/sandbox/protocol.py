@@ -1,7 +1,7 @@
 """Messages between the app and its REPL process: length-prefixed JSON, safe to read from a peer
 that runs hostile code.
 
-The documents worker speaks pickle, which is fine between two trusted programs. Here the child runs
+The engine process speaks pickle, which is fine between two trusted programs. Here the child runs
 code written by a model (steered, perhaps, by a hostile document), so nothing it sends may be able
 to run code in the app when read: JSON gives plain values or an error, never objects.
 """
