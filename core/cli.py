@@ -825,14 +825,7 @@ def _eval_niah(args) -> int:
         cancel,
         bar=False,
     )
-    if args.plot:
-        print(f"Heat map: {niah.plot(report, args.plot)}", file=sys.stderr)
-    if args.json:
-        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print(niah.grid(report))
-    return EXIT_FAILED if report.stopped else EXIT_OK
+    return _show_evaluation(args, report, "Heat map", niah.plot, niah.grid)
 
 
 def _eval_qa(args) -> int:
@@ -877,13 +870,19 @@ def _eval_qa(args) -> int:
             cancel,
             bar=False,
         )
+    return _show_evaluation(args, report, "Bar chart", qa.plot, qa.tables)
+
+
+def _show_evaluation(args, report, chart: str, plot, text) -> int:
+    """An evaluation's report: the chart asked for, then JSON or the tables; exit 1 if the
+    user stopped it before the end."""
     if args.plot:
-        print(f"Bar chart: {qa.plot(report, args.plot)}", file=sys.stderr)
+        print(f"{chart}: {plot(report, args.plot)}", file=sys.stderr)
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        print(qa.tables(report))
+        print(text(report))
     return EXIT_FAILED if report.stopped else EXIT_OK
 
 
