@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import logging.handlers
-import os
 import sys
 import threading
 
@@ -14,10 +13,9 @@ log = logging.getLogger("longread.app")
 
 def setup_environment() -> None:
     """Settings that must be in place before any model library is imported."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from core import offline
+
+    offline.enforce()
 
 
 def setup_logging() -> str:

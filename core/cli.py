@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
+
+from core import offline
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -943,6 +944,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    offline.enforce()  # before any model library is imported, in every process we start
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--parser-worker"]:  # the frozen app, started as its own document reader
         from core.documents.worker import serve
@@ -954,11 +956,6 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_sandbox()
         return EXIT_OK
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # Our own progress bars only: no download bars or advice from the model libraries.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = _parser().parse_args(argv)
     if args.command is None:  # the window is started by app.entry, above this layer
         _parser().print_help()
