@@ -11,15 +11,19 @@ Limits, as a second wall behind the policy (each is skipped where the OS lacks i
 - no new files, sockets or pipes (RLIMIT_NOFILE 3), no file writes (RLIMIT_FSIZE 0), no child
   processes (RLIMIT_NPROC 0; not enforced for root), no core dumps.
 - Python call depth (sys.setrecursionlimit).
+- the code's own clean-up (a generator's `finally`) runs only while a cell and its clock run:
+  the garbage collector is off between cells, and nothing of the code's is kept past its cell.
 The parent adds a wall-clock limit and a memory watch, and kills the process when either trips.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
+import unicodedata  # noqa: F401  (the compiler loads it for non-ASCII names and "\N{...}")
 from typing import Any, BinaryIO
 
 from core.sandbox import policy, protocol
@@ -160,6 +164,7 @@ class Repl:
         self.memory_mb = int(limits["memory_bytes"]) // 1024**2
         self.final_chars = int(limits["final_chars"])
         self.max_prompt_chars = int(limits["max_prompt_chars"])
+        self.max_sub_calls = int(limits["max_sub_calls"])
         self.clock = _Clock(float(limits["cpu_s"]))
         self.cells = 0
         self.final: str | None = None
@@ -191,7 +196,10 @@ class Repl:
         return self._ask(prompts, batched=True) if prompts else []
 
     def final_answer(self, answer: Any) -> None:
-        text = answer if isinstance(answer, str) else str(answer)
+        # A plain str even when given a subclass of one: the REPL keeps the answer past the cell,
+        # and the code's object (with, say, a generator in its attributes) would then be freed,
+        # and could run code, between cells.
+        text = str.__str__(answer) if isinstance(answer, str) else str(answer)
         if len(text) > self.final_chars:
             cut = len(text) - self.final_chars
             text = text[: self.final_chars] + f"\n[answer cut: {cut:,} more characters]"
@@ -202,8 +210,10 @@ class Repl:
             raise TypeError(
                 'FINAL_VAR takes the name of a variable, in quotes: FINAL_VAR("answer")'
             )
-        key = name.strip().strip("'\"")
-        if key.startswith("_") or key not in self.namespace.globals:
+        # str's own methods: a str subclass from the code could answer strip() and startswith()
+        # as it likes, and so read the REPL's hidden names (its builtins, its guards).
+        key = str.strip(str.strip(name), "'\"")
+        if str.startswith(key, "_") or key not in self.namespace.globals:
             names = self.namespace.variables()
             defined = (
                 f"the variables defined so far are: {', '.join(names[:50])}"
@@ -214,6 +224,11 @@ class Repl:
         self.final_answer(self.namespace.globals[key])
 
     def _ask(self, prompts: list[str], *, batched: bool) -> list[str]:
+        if len(prompts) > self.max_sub_calls:  # the app would refuse it; a huge one, unread
+            raise LLMQueryError(
+                f"this batch of {len(prompts):,} prompts would pass the limit of "
+                f"{self.max_sub_calls} sub-calls for this question; send fewer, larger prompts"
+            )
         for number, prompt in enumerate(prompts, 1):
             if len(prompt) > self.max_prompt_chars:
                 which = f"prompt {number}" if batched else "the prompt"
@@ -248,21 +263,35 @@ class Repl:
         self.final = None
         self.namespace.new_cell()
         filename = f"<cell {self.cells}>"
-        failure: BaseException | None = None
+        error: str | None = None
+        value: Any = None
         self.clock.start()
+        gc.enable()
         try:
-            body, last = policy.compile_cell(code, filename)
-            exec(body, self.namespace.globals)
-            if last is not None:  # a last line that is an expression shows its value
-                value = eval(last, self.namespace.globals)
-                if value is not None:
-                    self.namespace.output.write(repr(value) + "\n")
-        except BaseException as e:
-            failure = e
+            try:
+                body, last = policy.compile_cell(code, filename)
+                exec(body, self.namespace.globals)
+                if last is not None:  # a last line that is an expression shows its value
+                    value = eval(last, self.namespace.globals)
+                    if value is not None:
+                        self.namespace.output.write(repr(value) + "\n")
+            except BaseException as e:
+                error = self.describe(e, filename)
+            value = None
         finally:
+            # The cell's code can run after its last line: a generator's `finally` when the
+            # error (whose traceback holds the cell's frames) or the value is let go, just
+            # above, or when the collector frees a cycle the cell left. So both happen while
+            # the clock runs: the collector runs only during cells (a cycle left by this one is
+            # freed in the next, under that cell's clock), and never while the REPL is idle.
+            gc.disable()
             self.clock.stop()
-        error = self.describe(failure, filename) if failure is not None else None
-        failure = None  # its traceback holds the cell's frames
+        stopped = f"TimeLimit: {self.clock.message()}"
+        if self.clock.fired and stopped not in (error or ""):
+            # The limit interrupted code whose error the cell never saw: a generator's `finally`
+            # run as the cell ended, or a loop that caught CellTimeLimit and then finished.
+            stopped += " (its variables are kept)"
+            error = stopped if error is None else f"{error}; then {stopped}"
         return self.result(error)
 
     def result(self, error: str | None) -> dict[str, Any]:
@@ -330,6 +359,7 @@ def main() -> None:
         return
     limits = init["limits"]
     repl = Repl(init, requests, replies)
+    gc.disable()  # enabled while a cell runs (see Repl.run)
     sys.setrecursionlimit(int(limits["recursion_limit"]))
     _lock_down(int(limits["memory_bytes"]))
     sys.stderr = _Discard()  # type: ignore[assignment]
@@ -346,6 +376,7 @@ def main() -> None:
         try:
             reply = repl.run(str(message.get("code", "")))
         except BaseException as e:  # an interrupt that landed after the cell's own handler
+            gc.disable()
             repl.clock.stop()
             if isinstance(e, MemoryError):
                 raise
@@ -358,6 +389,9 @@ def serve() -> None:
     """Entry point: ends the process itself when the REPL runs out of memory outside a cell."""
     try:
         main()
+        # Not a normal exit: the interpreter's cleanup would free what the code left behind,
+        # and a generator's `finally` among it would run with no cell's clock to stop it.
+        os._exit(0)
     except MemoryError:
         os._exit(protocol.EXIT_OUT_OF_MEMORY)
     except (BrokenPipeError, EOFError):  # the parent has gone

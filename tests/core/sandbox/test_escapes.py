@@ -63,6 +63,31 @@ REFUSED = [
     ("json's codecs", "import json\njson.codecs.open(MARKER, 'w')", "no attribute 'codecs'"),
     ("from json import codecs", "from json import codecs", "cannot import name 'codecs'"),
     ("print to a file", "print('x', file=context)", "print(file=...) is not available"),
+    ("os.open", "import os\nos.open(MARKER, os.O_CREAT | os.O_WRONLY)", "import of 'os'"),
+    ("codecs.open", "import codecs\ncodecs.open(MARKER, 'w').write('x')", "import of 'codecs'"),
+    (
+        "shutil copies the secret",
+        "import shutil\nshutil.copy(SECRET, MARKER)",
+        "import of 'shutil'",
+    ),
+    ("tempfile", "import tempfile\ntempfile.mkstemp(dir=MARKER)", "import of 'tempfile'"),
+    ("__builtins__ attribute", "__builtins__.open(MARKER, 'w')", '"__builtins__" is an invalid'),
+    (
+        "a function's __builtins__",
+        "getattr(llm_query, '__builtins__')['open'](MARKER, 'w')",
+        '"__builtins__" is not allowed',
+    ),
+    (
+        "builtins through a format string",
+        "'{0.__globals__[__builtins__]}'.format(llm_query)",
+        '"__globals__" is not allowed',
+    ),
+    (
+        "an allowed module's own imports",
+        "import json\ngetattr(json.loads, '__globals__')['codecs'].open(MARKER, 'w')",
+        '"__globals__" is not allowed',
+    ),
+    ("re's functools", "import re\nre.functools", "module 're' has no attribute 'functools'"),
     # Other programs, the OS, the interpreter
     ("__import__", "__import__('os').system('touch ' + MARKER)", '"__import__" is an invalid'),
     ("import os", "import os\nos.system('touch ' + MARKER)", "import of 'os' is not allowed"),
@@ -76,13 +101,34 @@ REFUSED = [
     ),
     ("importlib", "import importlib\nimportlib.import_module('os')", "import of 'importlib'"),
     ("ctypes", "import ctypes\nctypes.CDLL(None).system(b'id')", "import of 'ctypes'"),
+    ("marshal", "import marshal\nmarshal.loads(b'\\xe3')", "import of 'marshal'"),
+    ("os.popen", "import os\nos.popen('touch ' + MARKER)", "import of 'os' is not allowed"),
+    ("pty", "import pty\npty.spawn('/bin/sh')", "import of 'pty' is not allowed"),
+    ("kill the app", "import os\nos.kill(os.getppid(), 9)", "import of 'os' is not allowed"),
+    (
+        "write to the reply pipe",
+        "import os\nos.write(1, b'\\x00\\x00\\x00\\x02{}')",
+        "import of 'os' is not allowed",
+    ),
+    ("sys.stdout's buffer", "import sys\nsys.stdout.buffer.write(b'x')", "import of 'sys'"),
+    (
+        "the reply pipe via llm_query's closure",
+        "'{0.__closure__[0].cell_contents.__self__.replies}'.format(llm_query)",
+        '"__closure__" is not allowed',
+    ),
     (
         "pickle",
         "import pickle\npickle.loads(b'cos\\nsystem\\n(S\"id\"\\ntR.')",
         "import of 'pickle'",
     ),
     ("signal", "import signal\nsignal.signal(signal.SIGPROF, print)", "import of 'signal'"),
+    (
+        "resetting the CPU alarm",
+        "import signal\nsignal.setitimer(signal.ITIMER_PROF, 0)",
+        "import of 'signal'",
+    ),
     ("gc", "import gc\n[o for o in gc.get_objects()]", "import of 'gc'"),
+    ("gc.get_referrers", "import gc\ngc.get_referrers(context)", "import of 'gc'"),
     ("inspect", "import inspect\ninspect.stack()", "import of 'inspect'"),
     ("a private module", "import _thread", '"_thread" is an invalid variable name'),
     ("a submodule of an allowed one", "import collections.abc", "import of 'collections.abc'"),
@@ -90,6 +136,12 @@ REFUSED = [
     # Network
     ("socket", "import socket\nsocket.create_connection(('192.0.2.1', 80))", "import of 'socket'"),
     ("urllib", "import urllib.request\nurllib.request.urlopen('http://192.0.2.1')", "'urllib"),
+    (
+        "http.client",
+        "import http.client\nhttp.client.HTTPConnection('192.0.2.1').request('GET', '/')",
+        "import of 'http.client'",
+    ),
+    ("the C socket module", "import _socket", '"_socket" is an invalid variable name'),
     # Fork bombs and threads
     ("os.fork loop", "import os\nwhile True:\n    os.fork()", "import of 'os' is not allowed"),
     ("multiprocessing", "import multiprocessing\nmultiprocessing.Process().start()", "import of"),
@@ -134,6 +186,59 @@ REFUSED = [
     ),
     ("hasattr then getattr", "hasattr(1, '__class__') or getattr(1, '__class__')", "not allowed"),
     ("setattr a dunder", "setattr(llm_query, '__code__', None)", '"__code__" is not allowed'),
+    (
+        "swapping a function's code",
+        "def f():\n    pass\nsetattr(f, '__code__', getattr(len, '__code__'))",
+        '"__code__" is not allowed',
+    ),
+    (
+        "a method's __func__",
+        "import difflib\ngetattr(difflib.SequenceMatcher().ratio, '__func__')",
+        '"__func__" is not allowed',
+    ),
+    (
+        "a decorator that reads globals",
+        "def peek(f):\n    return getattr(f, '__globals__')\n@peek\ndef g():\n    pass",
+        '"__globals__" is not allowed',
+    ),
+    (
+        "a class decorator that walks subclasses",
+        "def peek(c):\n    return getattr(c, '__base__')\n@peek\nclass A:\n    pass",
+        '"__base__" is not allowed',
+    ),
+    (
+        "a lambda default holding getattr",
+        "(lambda peek=getattr: peek(len, '__self__'))()",
+        '"__self__" is not allowed',
+    ),
+    (
+        "rewriting a lambda's defaults",
+        "g = lambda x=1: x\nsetattr(g, '__defaults__', (2,))",
+        '"__defaults__" is not allowed',
+    ),
+    ("super", "class A:\n    def f(self):\n        return super()\nA().f()", "'super' is not"),
+    ("object", "object()", "name 'object' is not defined"),
+    ("__build_class__", "__build_class__(len, 'X')", '"__build_class__" is an invalid'),
+    (
+        "namedtuple's generated code",
+        "import collections\ncollections.namedtuple('X', ['a', 'import os'])",
+        "must be valid identifiers: 'import os'",
+    ),
+    (
+        "changing a library class",
+        "import json\njson.JSONDecodeError.msg = 'x'",
+        "cannot be changed",
+    ),
+    (
+        "+= on a library object",
+        "import re\np = re.compile('a')\np.flags += 1",
+        "a Pattern object cannot be changed",
+    ),
+    (
+        "a library's internal mapping",
+        "import re\nre.compile('(?P<x>a)').groupindex['y'] = 1",
+        "a mappingproxy object cannot be changed",
+    ),
     ("type() three ways", "type('X', (object,), {})", "name 'type' is not defined"),
     ("a metaclass keyword", "class M(metaclass=len):\n    pass", '"metaclass" is not allowed'),
     ("a metaclass from type", "class M(type):\n    pass", "name 'type' is not defined"),
@@ -149,6 +254,18 @@ REFUSED = [
     ("format item then attr", "'{0[0].__class__}'.format([1])", '"__class__" is not allowed'),
     ("unbound str.format", "str.format('{0.__class__}', 1)", '"format" is not allowed'),
     ("string.Formatter", "import string\nstring.Formatter().format('{0.__class__}', 1)", "no attr"),
+    ("a field in a format spec", "'{0:{1.__class__}}'.format(1, 2)", '"__class__" is not'),
+    (
+        "format on a str subclass",
+        "class S(str):\n    pass\nS('{0.__class__}').format(1)",
+        '"__class__" is not allowed',
+    ),
+    ("an f-string", "f'{len.__self__}'", '"__self__" is an invalid attribute name'),
+    (
+        "a frame by format string",
+        "'{0.gi_frame.f_back.f_globals}'.format(i for i in [1])",
+        '"gi_frame" is not allowed',
+    ),
     # Frames through generators and tracebacks
     (
         "gi_frame",
@@ -157,6 +274,16 @@ REFUSED = [
     ),
     ("gi_frame by getattr", "def g():\n    yield 1\ngetattr(g(), 'gi_frame')", '"gi_frame" is not'),
     ("gi_code", "def g():\n    yield 1\ngetattr(g(), 'gi' + '_code')", '"gi_code" is not allowed'),
+    (
+        "gi_yieldfrom",
+        "def g():\n    yield from [1]\ngetattr(g(), 'gi_yieldfrom')",
+        '"gi_yieldfrom" is not allowed',
+    ),
+    (
+        "an exception's context",
+        "try:\n    1 / 0\nexcept Exception as e:\n    getattr(e, '__context__')",
+        '"__context__" is not allowed',
+    ),
     (
         "a traceback's frames",
         "try:\n    1 / 0\nexcept Exception as e:\n    getattr(e, '__traceback__')",
@@ -176,6 +303,21 @@ REFUSED = [
     ("help", "help()", "name 'help' is not defined"),
     ("breakpoint", "breakpoint()", '"breakpoint" is a reserved name'),
     ("exit", "exit()", "name 'exit' is not defined"),
+    ("license", "license()", "name 'license' is not defined"),
+    ("quit", "quit()", "name 'quit' is not defined"),
+    # Names spelt in other Unicode forms: Python reads them as their NFKC form.
+    ("a fullwidth open", "ｏｐｅｎ(MARKER, 'w')", "name 'open' is not defined"),
+    ("a fullwidth exec", "ｅｘｅｃ('import os')", "Exec calls are not allowed"),
+    ("fullwidth underscores", "＿＿import＿＿('os')", "invalid character '＿'"),
+    ("fullwidth underscores at run time", "getattr(1, '＿＿class＿＿')", "has no attribute"),
+    # The answer functions
+    ("FINAL_VAR of a hidden name", "FINAL_VAR('__builtins__')", "no variable named '__builtins__'"),
+    (
+        "FINAL_VAR with a str that lies",  # read the REPL's builtins before this was fixed
+        "class S(str):\n    def strip(self, *a):\n        return self\n"
+        "    def startswith(self, *a):\n        return False\nFINAL_VAR(S('__builtins__'))",
+        "no variable named '__builtins__'",
+    ),
     ("input", "input('password: ')", "name 'input' is not defined"),
     ("raise SystemExit", "raise SystemExit(0)", "SystemExit: 0"),
     ("raise KeyboardInterrupt", "raise KeyboardInterrupt", "KeyboardInterrupt"),
@@ -202,7 +344,8 @@ def test_a_loop_that_swallows_the_time_limit_is_killed_and_the_repl_restarts():
         "n = 0\nwhile True:\n    try:\n        while True:\n            n = n + 1\n"
         "    except:\n        pass"
     )
-    with Sandbox(DOCUMENT, limits=SMALL) as repl:
+    # The wall clock set well past the 2 s of CPU, which a loaded machine may take 5 s to give.
+    with Sandbox(DOCUMENT, limits=replace(SMALL, wall_s=20)) as repl:
         repl.run("kept = 1")
         started = time.monotonic()
         result = repl.run(code)
@@ -264,6 +407,93 @@ def test_huge_output_is_cut_and_says_how_much(repl, unharmed):
     assert "9,998,001 more characters were printed than the 2,000 shown" in result.stdout
     result = repl.run("for i in range(100000):\n    print(i)")
     assert len(result.stdout) < 2_100 and "more characters were printed" in result.stdout
+
+
+def test_catastrophic_regex_backtracking_is_stopped_by_the_cpu_limit(repl, unharmed):
+    started = time.monotonic()
+    result = repl.run("import re\nslow = re.match(r'(a+)+$', 'a' * 40 + 'b')")
+    assert "TimeLimit: the cell used more than 1 second of CPU time" in result.error
+    assert time.monotonic() - started < 10 and not result.restarted
+
+
+def test_a_generators_finally_run_as_the_cell_ends_is_still_on_the_cells_clock(repl, unharmed):
+    # The traceback of the error holds `f`'s frame, and so the generator; its `finally` runs when
+    # the REPL lets the error go. That used to happen after the clock stopped: nothing but the
+    # wall clock ended it, and the REPL was killed with every variable.
+    code = (
+        "def spin():\n    try:\n        yield 1\n    finally:\n        while True:\n"
+        "            pass\n"
+        "def f():\n    g = spin()\n    next(g)\n    raise ValueError('boom')\n"
+        "f()"
+    )
+    started = time.monotonic()
+    result = repl.run(code)
+    assert "line 10: ValueError: boom; then TimeLimit: the cell used more than 1 second" in (
+        result.error
+    )
+    assert not result.restarted and time.monotonic() - started < 10
+    repl.run("del spin, f")
+
+
+def test_an_answer_kept_past_the_cell_cannot_run_code_between_cells(repl, unharmed):
+    # FINAL() of a str subclass carrying a generator: the REPL used to keep the object itself,
+    # free it at the start of the next cell, before that cell's clock, and spin there unchecked.
+    code = (
+        "def spin():\n    try:\n        yield 1\n    finally:\n        while True:\n"
+        "            pass\n"
+        "class Text(str):\n    pass\n"
+        "t = Text('an answer')\nt.g = spin()\nnext(t.g)\nFINAL(t)\ndel t"
+    )
+    result = repl.run(code)
+    assert result.final == "an answer" and "TimeLimit" in result.error  # stopped in its own cell
+    started = time.monotonic()
+    assert repl.run("2 + 2").stdout == "4\n" and time.monotonic() - started < 1
+    repl.run("del spin, Text")
+
+
+def test_code_that_catches_the_time_limit_and_finishes_is_still_told(repl, unharmed):
+    result = repl.run(
+        "try:\n    while True:\n        pass\nexcept BaseException:\n    pass\nprint('on')"
+    )
+    assert result.stdout == "on\n" and not result.restarted
+    assert result.error.startswith("TimeLimit: the cell used more than 1 second of CPU time")
+
+
+def test_memory_filled_from_inside_c_fails_as_an_error(repl, unharmed):
+    result = repl.run("import itertools\nhoard = list(itertools.count())")
+    assert "MemoryError: the cell needed more than the 128 MB it may use" in result.error
+    assert not result.restarted and "hoard" not in result.variables
+
+
+def test_a_c_stack_overflow_ends_only_the_repl():
+    code = (
+        "chain = map(len, [[]])\nfor i in range(300000):\n    chain = map(abs, chain)\nnext(chain)"
+    )
+    with Sandbox(DOCUMENT, limits=SMALL) as repl:
+        result = repl.run(code)  # each map asks the next one in C: no Python frame to count
+        if "RecursionError" not in result.error:  # Pythons that count C frames too
+            assert result.restarted and "The REPL stopped unexpectedly" in result.error
+        assert repl.run("len(context)").stdout == f"{len(DOCUMENT)}\n"
+
+
+def test_a_flood_of_sub_call_prompts_never_reaches_the_model():
+    asked: list[str] = []
+    with Sandbox(DOCUMENT, limits=SMALL, llm_query=lambda p: asked.append(p) or "ok") as repl:
+        result = repl.run("len(llm_query_batched([''] * 10 ** 6))")
+        assert "this batch of 1,000,000 prompts would pass the limit of 5 sub-calls" in result.error
+        assert not result.restarted
+        assert repl.run("[llm_query('one')] + llm_query_batched(['go'] * 4)").stdout == (
+            "['ok', 'ok', 'ok', 'ok', 'ok']\n"
+        )
+        result = repl.run("llm_query('six')")
+        assert "the limit of 5 sub-calls for this question has been reached" in result.error
+    assert asked == ["one", "go", "go", "go", "go"]
+
+
+def test_the_regex_debug_dump_goes_nowhere_near_the_reply_pipe(repl, unharmed):
+    # re.DEBUG (flag 128) prints the compiled pattern to sys.stdout from inside the library.
+    result = repl.run("import re\nre.compile('(a|b)*c', 128)\nprint('after')")
+    assert result.error is None and result.stdout == "after\n"
 
 
 def test_a_huge_answer_or_error_is_cut(repl, unharmed):

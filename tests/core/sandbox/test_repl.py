@@ -77,6 +77,16 @@ def test_the_allowed_modules_import_and_work(repl):
     repl.run("del " + ", ".join(ALLOWED_IMPORTS) + ", Counter, words")
 
 
+def test_names_and_escapes_beyond_ascii_work(repl):
+    # The compiler loads unicodedata for these; the REPL can no longer open files by then.
+    result = repl.run(
+        'année = "\\N{EM DASH}"\nprint(année, "\\N{LATIN SMALL LETTER E WITH ACUTE}")'
+    )
+    assert result.error is None, result.error
+    assert result.stdout == "\u2014 \u00e9\n"
+    repl.run("del année")
+
+
 def test_classes_and_str_format_work_within_the_rules(repl):
     result = repl.run(
         "class Tally:\n"
