@@ -118,10 +118,61 @@ class WrongPasswordError(PasswordRequiredError):
 
 
 class ScannedPDFError(DocumentError):
+    """A PDF with no text layer. detail: OCR_MISSING when the pages are pictures but text
+    recognition is not installed, NOTHING_RECOGNISED when it ran and found no text, else why
+    there is none."""
+
+    OCR_MISSING = "ocr not installed"
+    NOTHING_RECOGNISED = "no text recognised"
+
+    def message(self) -> str:
+        if self.detail == self.OCR_MISSING:
+            return (
+                f"“{self.name}” has no text layer: it looks like a scanned document. "
+                "Reading it needs text recognition (OCR), which is not installed. "
+                "Install it with: pip install 'longread[ocr]', then add the file again."
+            )
+        if self.detail == self.NOTHING_RECOGNISED:
+            return (
+                f"“{self.name}” has no text layer: it looks like a scanned document, "
+                "and text recognition (OCR) found no text on its pages. "
+                "If it does show text, try a sharper scan (300 dpi) of it."
+            )
+        return (
+            f"“{self.name}” has no text layer, and no scanned pictures of pages for text "
+            "recognition (OCR) to read, so Longread found no text in it."
+        )
+
+
+class EncryptedOfficeFileError(DocumentError):
+    """A Word file saved with "Encrypt with Password": an encrypted package Longread cannot open."""
+
     def message(self) -> str:
         return (
-            f"“{self.name}” has no text layer: it looks like a scanned document, "
-            "and reading it needs text recognition (OCR), which this version cannot do yet."
+            f"“{self.name}” is protected by a password in Word, and Longread cannot open "
+            "password-protected Word files. Open it in Word, remove the password "
+            "(File › Info › Protect Document › Encrypt with Password), save it and add it again."
+        )
+
+
+def displayable(text: str) -> str:
+    """`text` with the undecodable bytes of a file name (kept by Python as lone surrogates,
+    which no screen or database can take) shown as replacement characters."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class FileNameError(DocumentError):
+    """A file whose name is not valid text: bytes in an old or foreign encoding."""
+
+    @property
+    def name(self) -> str:
+        return displayable(Path(self.path).name or self.path)
+
+    def message(self) -> str:
+        return (
+            f"The name of “{self.name}” is not valid text (it may come from an older system "
+            "or another language's encoding), so Longread cannot keep track of it. "
+            "Rename the file and add it again."
         )
 
 

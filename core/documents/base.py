@@ -6,7 +6,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import CorruptFileError, NotReallyError, SuspiciousArchiveError
+from core.errors import (
+    CorruptFileError,
+    EncryptedOfficeFileError,
+    NotReallyError,
+    SuspiciousArchiveError,
+)
 
 BLOCK_CHARS = 3000  # the size of a "page" for formats that have no pages of their own
 
@@ -81,9 +86,15 @@ def open_zip_safely(path: Path, kind: str, limits) -> zipfile.ZipFile:
     """Open a DOCX/EPUB container, refusing corrupt archives and zip bombs before unpacking."""
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (FileNotFoundError, PermissionError):
+        raise
+    # A damaged directory can also make zipfile seek before the start (OSError), read sizes
+    # and counts that make no sense (ValueError, EOFError) or a version it does not know.
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
         with open(path, "rb") as f:
             magic = f.read(4)
+        if magic == _OLE[:4] and kind == "Word" and _encrypted_office_file(path):
+            raise EncryptedOfficeFileError(path) from None
         if magic != b"PK\x03\x04":
             raise NotReallyError(path, kind) from None
         raise CorruptFileError(path) from None
@@ -100,6 +111,29 @@ def open_zip_safely(path: Path, kind: str, limits) -> zipfile.ZipFile:
     ):
         raise SuspiciousArchiveError(path, _human(unpacked))
     return archive
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file, as Office saves encrypted files
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _encrypted_office_file(path: Path) -> bool:
+    """Whether `path` is an OLE compound file holding an "EncryptedPackage" stream: what Office
+    writes for a .docx saved with a password (the zip is inside, encrypted)."""
+    import struct
+
+    with open(path, "rb") as f:
+        header = f.read(512)
+        if len(header) < 512 or not header.startswith(_OLE):
+            return False
+        shift, = struct.unpack_from("<H", header, 0x1E)
+        first, = struct.unpack_from("<I", header, 0x30)
+        size = 1 << shift if 7 <= shift <= 16 else 512
+        f.seek((first + 1) * size if first < 0xFFFFFFFA else 512)
+        directory = f.read(64 * 1024)
+        f.seek(0)
+        head = f.read(64 * 1024)
+    return _ENCRYPTED_PACKAGE in directory or _ENCRYPTED_PACKAGE in head
 
 
 def _human(n: int) -> str:

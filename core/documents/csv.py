@@ -11,14 +11,31 @@ import io
 from pathlib import Path
 
 from core.documents.base import BLOCK_CHARS, Extracted
-from core.documents.text import decode_text
+from core.documents.text import CONTROL_CHARS, read_text
 from core.errors import CorruptFileError
 
 _MAX_FIELD = 10 * 1000**2
+_MAX_COLUMNS_LINE = 1000  # characters of column names repeated at the top of every page
+
+
+def _columns_line(header: list[str]) -> str:
+    """ "Columns: a, b, c", shortened for a table with a great many columns (each row names its
+    columns anyway), so the list repeated on every page cannot outgrow the rows themselves."""
+    line = "Columns: " + ", ".join(header)
+    if len(line) <= _MAX_COLUMNS_LINE:
+        return line
+    shown: list[str] = []
+    length = len("Columns: ")
+    for name in header:
+        length += len(name) + 2
+        if length > _MAX_COLUMNS_LINE:
+            break
+        shown.append(name)
+    return f"Columns: {', '.join(shown)} and {len(header) - len(shown):,} more"
 
 
 def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extracted:
-    text = decode_text(path.read_bytes(), path, "CSV")
+    text = CONTROL_CHARS.sub("", read_text(path, "CSV"))
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -31,7 +48,7 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
         if header is None:
             return Extracted(None, [""], "rows")
         header = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
-        columns = "Columns: " + ", ".join(header)
+        columns = _columns_line(header)
         pages: list[str] = []
         labels: list[str] = []
         lines: list[str] = []

@@ -7,7 +7,9 @@ Document.page_unit says which.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
+from urllib.parse import unquote
 
 from core.documents.base import Extracted, open_zip_safely, split_blocks
 from core.errors import CorruptFileError
@@ -51,16 +53,80 @@ def _table_text(table, rendered: bool) -> str:
     return "\n".join(rows)
 
 
-def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extracted:
-    from docx import Document as open_docx
-    from docx.opc.exceptions import PackageNotFoundError
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 
-    open_zip_safely(path, "Word", limits).close()
+
+def parse_xml(data: bytes):
+    """Parse XML from inside a document container: no DTD, no entities, no network, and
+    libxml2's limits on depth and size (deeper or larger than that is an attack, not a file)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    return etree.fromstring(data, parser)
+
+
+def _part_names(archive) -> tuple[str, str]:
+    """(the main document part, the core properties part), as the package's relationships
+    name them (Word's usual names when it does not)."""
+    main, core = "word/document.xml", "docProps/core.xml"
     try:
-        document = open_docx(str(path))
-    except (PackageNotFoundError, KeyError, ValueError) as e:
-        raise CorruptFileError(path, str(e)) from None
-    body = document.element.body
+        rels = parse_xml(archive.read("_rels/.rels"))
+    except Exception:  # a missing or broken relationships part: use the usual names
+        return main, core
+    for rel in rels.iter(_PACKAGE_RELS):
+        kind, target = rel.get("Type") or "", rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        name = posixpath.normpath(unquote(target).lstrip("/"))
+        if kind.endswith("/officeDocument"):
+            main = name
+        elif kind.endswith("/core-properties"):
+            core = name
+    return main, core
+
+
+def _title(archive, name: str) -> str | None:
+    try:
+        element = parse_xml(archive.read(name)).find(f".//{_DC_TITLE}")
+    except Exception:  # broken document properties must not stop the text from loading
+        return None
+    if element is None:
+        return None
+    return (element.text or "").strip() or None
+
+
+def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extracted:
+    """Read the main document part directly from the package. Other parts (images, styles,
+    parts that relationships name but the file lacks) are never needed for the text."""
+    import zipfile
+    import zlib
+
+    from lxml import etree
+
+    with open_zip_safely(path, "Word", limits) as archive:
+        try:
+            main, core = _part_names(archive)
+            root = parse_xml(archive.read(main))
+            title = _title(archive, core)
+        except KeyError:
+            raise CorruptFileError(path, "no document part") from None
+        except (
+            etree.LxmlError,
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,  # a compression method zipfile does not know
+            ValueError,
+            OSError,  # an entry whose recorded offset is outside the file
+            RuntimeError,  # an entry marked as encrypted (zipfile asks for a password)
+        ) as e:
+            raise CorruptFileError(path, f"{type(e).__name__}: {e}") from None
+    body = root.find(f"{_W}body")
+    if root.tag != f"{_W}document" or body is None:
+        raise CorruptFileError(path, "not a Word document part")
     rendered = next(iter(body.iter(f"{_W}lastRenderedPageBreak")), None) is not None
     hard = (
         rendered
@@ -79,7 +145,6 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
                 blocks.append(_paragraph_text(p, rendered))
     text = "\n\n".join(b.strip(" ") for b in blocks if b.strip(" ").strip("\n"))
 
-    title = (document.core_properties.title or "").strip() or None
     if hard:
         pages = [page.strip("\n") for page in text.split(_BREAK)]
         # A break at the very start or end makes an empty page that is not really there.

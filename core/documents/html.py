@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from core.documents.base import Extracted, split_blocks
-from core.errors import CorruptFileError, NotReallyError
+from core.errors import CorruptFileError
 
 # Elements whose content is never the document's text.
 _DROP = {
@@ -68,6 +69,9 @@ _BLOCK = {
     "summary",
 }
 _CELL = {"td", "th"}
+_PARAGRAPH = {"p", "h1", "h2", "h3", "h4", "h5", "h6"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
 
 
 def _dropped(el) -> bool:
@@ -89,12 +93,20 @@ def html_to_text(data: bytes | str) -> tuple[str | None, str]:
         from core.documents.text import decode_bytes
 
         data = decode_bytes(data) or data.decode("latin-1")
+    if isinstance(data, str):  # lxml refuses text that still declares a byte encoding
+        data = _XML_DECLARATION.sub("", data, count=1)
+    # huge_tree: long texts and attributes (over 10 MB) and nesting to 2,048 levels are kept.
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(data)
+        root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as e:
         if "empty" in str(e).lower():
             return None, ""
         raise
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        # Nested deeper than any tree parser allows: libxml2 stops there and drops the rest
+        # of the page, so read it again as a flat stream of tags instead.
+        return _flat_text(data)
     title_el = root.find(".//title")
     title = title_el.text_content().strip() if title_el is not None else None
     if not title:
@@ -142,6 +154,71 @@ def html_to_text(data: bytes | str) -> tuple[str | None, str]:
     return title, _tidy("".join(parts))
 
 
+class _FlatReader(HTMLParser):
+    """Text from a stream of tags, with no tree and so no depth limit; drops the same elements
+    as `html_to_text` (without its choice of the main content)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skip: str | None = None  # the dropped element we are inside...
+        self._depth = 0  # ...and how many of its kind are open
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if self._skip is not None:
+            if tag == self._skip:
+                self._depth += 1
+            elif self._skip == "head" and tag == "body":
+                self._skip = None
+            return
+        values = dict(attrs)
+        if tag == "title":
+            self._in_title = True
+        if (
+            tag in _DROP
+            or "hidden" in values
+            or values.get("aria-hidden") == "true"
+            or (values.get("role") or "").lower() in _DROP_ROLES
+        ) and tag not in _VOID:
+            self._skip, self._depth = tag, 1
+        elif tag in _BLOCK:
+            self.parts.append("\n\n" if tag in _PARAGRAPH else "\n")
+        elif tag in _CELL:
+            self.parts.append(" | ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if self._skip is not None:
+            if tag == self._skip:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._skip = None
+            return
+        if tag in _BLOCK:
+            self.parts.append("\n\n" if tag in _PARAGRAPH else "\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif self._skip is None:
+            self.parts.append(data)
+
+
+def _flat_text(data: bytes | str) -> tuple[str | None, str]:
+    if isinstance(data, bytes):
+        from core.documents.text import decode_bytes
+
+        data = decode_bytes(data) or data.decode("latin-1")
+    reader = _FlatReader()
+    reader.feed(data)
+    reader.close()
+    return "".join(reader.title).strip() or None, _tidy("".join(reader.parts))
+
+
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DECLARED = re.compile(rb"<meta[^>]+charset|<\?xml[^>]+encoding", re.I)
 
 
@@ -163,9 +240,11 @@ def _tidy(text: str) -> str:
 def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extracted:
     from lxml import etree
 
-    data = path.read_bytes()
+    data: bytes | str = path.read_bytes()
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise NotReallyError(path, "web page (HTML)")
+        from core.documents.text import decode_text
+
+        data = decode_text(data, path, "web page (HTML)")  # UTF-16 without a BOM, or binary
     try:
         title, text = html_to_text(data)
     except etree.LxmlError as e:

@@ -28,11 +28,16 @@ def _open(path: Path, password: str | None):
         raise NotReallyError(path, "PDF")
     try:
         reader = PdfReader(path, strict=False)
+        encrypted = reader.is_encrypted
     except PdfReadError as e:
         if "password" in str(e).lower() or "decrypt" in str(e).lower():
             raise PasswordRequiredError(path) from None
         raise CorruptFileError(path, str(e)) from None
-    if reader.is_encrypted:
+    except MemoryError:
+        raise
+    except Exception as e:  # pypdf's limits on hostile files, and the errors of broken objects
+        raise CorruptFileError(path, f"{type(e).__name__}: {e}") from None
+    if encrypted:
         from pypdf import PasswordType
 
         # Many PDFs are encrypted only to restrict printing or copying: the empty user
@@ -46,6 +51,10 @@ def _open(path: Path, password: str | None):
                 raise WrongPasswordError(path)
         except (NotImplementedError, PdfReadError) as e:  # an unknown encryption scheme
             raise CorruptFileError(path, f"unsupported encryption: {e}") from None
+        except (MemoryError, PasswordRequiredError):
+            raise
+        except Exception as e:  # a damaged encryption dictionary
+            raise CorruptFileError(path, f"encryption: {type(e).__name__}: {e}") from None
     return reader
 
 
@@ -86,7 +95,7 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
 
     texts: list[str] = []
     failed = 0
-    has_images = False
+    scanned: list[int] = []  # pages with no text layer but pictures: read with OCR
     last = time.monotonic()
     for index in range(count):
         try:
@@ -97,8 +106,8 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
             texts.append("")
             failed += 1
             continue
-        if not texts[-1].strip() and not has_images:
-            has_images = _has_images(page)
+        if not texts[-1].strip() and _has_images(page):
+            scanned.append(index)
         if on_progress is not None and (
             index == 0 or time.monotonic() - last > _PROGRESS_EVERY_S or index + 1 == count
         ):
@@ -106,12 +115,46 @@ def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extr
             last = time.monotonic()
     if failed == count:
         raise CorruptFileError(path, "no page could be read")
+    ocr_missing = _recognise(reader, scanned, texts, on_progress)
     if not any(t.strip() for t in texts):
-        if has_images or failed:
-            raise ScannedPDFError(path)
+        if ocr_missing:
+            raise ScannedPDFError(path, ScannedPDFError.OCR_MISSING)
+        if scanned or failed:
+            raise ScannedPDFError(path, ScannedPDFError.NOTHING_RECOGNISED)
         raise ScannedPDFError(path, "no text")
     notes = [f"{failed} of {count} pages could not be read"] if failed else []
+    if ocr_missing:
+        notes.append(f"{len(scanned)} scanned pages were not read: OCR is not installed")
     return Extracted(_title(reader), texts, "page", labels, notes)
+
+
+def _recognise(reader, scanned: list[int], texts: list[str], on_progress) -> bool:
+    """Fill in the text of the scanned pages with OCR, in place; True if OCR is unavailable.
+
+    Only pages with no text layer are recognised, so every other page keeps its exact text and
+    every page keeps its number.
+    """
+    if not scanned:
+        return False
+    from core.documents import ocr
+
+    count = len(texts)
+    said = None
+    for done, index in enumerate(scanned):
+        if on_progress is not None and (
+            said is None or time.monotonic() - said > _PROGRESS_EVERY_S
+        ):  # each message also extends the parser's deadline for the page
+            on_progress(done, len(scanned), ocr.PROGRESS.format(page=index + 1, pages=count))
+            said = time.monotonic()
+        try:
+            texts[index] = _clean(ocr.page_text(reader.pages[index]))
+        except ocr.OCRUnavailable:
+            return True
+        except MemoryError:
+            raise
+        except Exception:  # a page whose pictures cannot be read stays empty
+            continue
+    return False
 
 
 def _page_text(page) -> str:
@@ -126,11 +169,18 @@ def _page_text(page) -> str:
 
 
 def _has_images(page) -> bool:
+    """Whether a page draws any picture: its own image XObjects (quick), else any image pypdf
+    finds, inside forms or inline in the content."""
     try:
         resources = page.get("/Resources") or {}
         xobjects = resources.get("/XObject") or {}
-        return any(
+        if any(
             (xobjects[name].get_object() or {}).get("/Subtype") == "/Image" for name in xobjects
-        )
+        ):
+            return True
+    except Exception:
+        pass
+    try:
+        return len(page.images.keys()) > 0
     except Exception:
         return False

@@ -29,6 +29,10 @@ from core.errors import CorruptFileError, DocumentError, ParserCrashedError, Par
 from core.framing import read_frame, write_frame
 
 _POLL_S = 0.05  # how often the parent looks at the cancel flag while it waits
+# Text recognition (OCR) of a scanned page takes seconds: each page the child starts to recognise
+# gets at least this long before the deadline, and a file at most this much beyond its limit.
+OCR_PAGE_S = 120.0
+OCR_MAX_EXTRA_S = 2 * 3600.0
 _MAX_MESSAGE = 8 * 1024**3  # a document's text can be large, but not larger than this
 
 
@@ -185,7 +189,8 @@ class ParserProcess:
         except OSError:
             self._kill()
             raise ParserCrashedError(path, "the reader could not be started") from None
-        deadline = time.monotonic() + limits.timeout_s
+        start = time.monotonic()
+        deadline = start + limits.timeout_s
         while True:
             if cancel is not None and cancel.is_set():
                 self._kill()
@@ -193,12 +198,18 @@ class ParserProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._kill()
-                raise ParseTimeoutError(path, f"{limits.timeout_s:g}")
+                allowed = max(limits.timeout_s, round(deadline - start))
+                raise ParseTimeoutError(path, f"{allowed:g}")
             try:
                 kind, payload = self._replies.get(timeout=min(_POLL_S, remaining))
             except queue.Empty:
                 continue
             if kind == "progress":
+                if _recognising(payload):
+                    deadline = min(
+                        max(deadline, time.monotonic() + OCR_PAGE_S),
+                        start + limits.timeout_s + OCR_MAX_EXTRA_S,
+                    )
                 if on_progress is not None:
                     on_progress(*payload)
             elif kind == "ok":
@@ -213,6 +224,17 @@ class ParserProcess:
                 code = self._process.wait(timeout=5) if self._process else None
                 self._kill()
                 raise ParserCrashedError(path, _describe_exit(code))
+
+
+def _recognising(payload) -> bool:
+    """Whether a progress message from the child says it starts text recognition of a page."""
+    from core.documents.ocr import PROGRESS_START
+
+    return (
+        isinstance(payload, list)
+        and len(payload) == 3
+        and str(payload[2]).startswith(PROGRESS_START)
+    )
 
 
 def _describe_exit(code: int | None) -> str:
