@@ -13,7 +13,7 @@ Two plans (see RECURSIVE.md for the method and what is known about it):
 
 from __future__ import annotations
 
-from core.modes import recursive_loop, recursive_map
+from core.modes import mentions, recursive_loop, recursive_map
 from core.modes import recursive_prompts as prompts
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.recursive_calls import Calls, Cancelled, LimitReached, RecursiveLimits
@@ -118,6 +118,11 @@ def answer(
     calls.trace.append(
         {"step": "plan", "plan": plan, "uses": "code" if use_code else "map_reduce", "why": why}
     )
+    if plan == "auto":
+        with watch("search"):
+            absent = mentions.answer(request.question, request.documents)
+        if absent is not None:
+            return _from_search(absent, request, calls, watch)
     lead = ""  # why the fixed plan was used, when it was not asked for
     try:
         if use_code:
@@ -181,6 +186,31 @@ def _from_code(outcome, request: Request, calls: Calls, watch: Stopwatch) -> Ans
         trace=calls.trace,
         timings=watch.total(),
         complete=outcome.complete,
+    )
+
+
+def _from_search(found: mentions.Result, request: Request, calls: Calls, watch) -> Answer:
+    calls.trace.append(
+        {
+            "step": "search",
+            "plan": "mentions",
+            "missing": [c.text for c in found.missing],
+            "found": {text: c.page_label for text, c in found.found.items()},
+        }
+    )
+    if request.on_token is not None:
+        request.on_token(found.text)
+    return Answer(
+        text=found.text,
+        citations=found.citations,
+        mode="recursive",
+        reason=(
+            "The question asks which choice the documents never mention. Reading them part by "
+            "part cannot show that something is missing, so every page was searched for each "
+            "choice; one was found nowhere, and each of the others is cited where it appears."
+        ),
+        trace=calls.trace,
+        timings=watch.total(),
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from core.modes.base import Request
+from core.modes.mentions import absence_question
 
 ANSWER_ROOM = 512  # tokens kept free for the answer
 PROMPT_ROOM = 200  # tokens of instructions, markers and the question around the text
@@ -86,6 +87,15 @@ def choose(request: Request, backend) -> Choice:
         return Choice(
             "direct",
             f"{size}; it fits ({why_limit}), so the whole text goes into the prompt.",
+            tokens,
+            limit,
+        )
+    if absence_question(request.question):
+        return Choice(
+            "recursive",
+            f"{size}, more than direct mode takes ({why_limit}), and the question asks what the "
+            "documents never mention: only reading all of it can show that, so every page is "
+            "searched for each choice.",
             tokens,
             limit,
         )
