@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.theme import THEMES, apply_theme, is_dark
 from core.errors import ModelError
-from core.llm.spec import parse
+from core.llm.spec import on_this_machine, parse
 from core.paths import default_library_dir
 from core.settings import Settings
 
@@ -125,6 +125,11 @@ def check_server(url: str, timeout: float = TEST_TIMEOUT_S) -> tuple[bool, str, 
     import httpx
 
     base = url.rstrip("/")
+    if not on_this_machine(base):
+        return False, (
+            f"{base} is on another computer. Longread only talks to model servers on this one, "
+            "so your documents never leave it."
+        ), []
     check = "Check that the server is running and that the address is right."
     try:
         with httpx.Client(timeout=httpx.Timeout(timeout), trust_env=False) as client:

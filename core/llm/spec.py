@@ -9,8 +9,10 @@ openai:http://127.0.0.1:8080/v1#name      an OpenAI-compatible server the user r
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from core.errors import ModelError
 
@@ -70,6 +72,12 @@ def parse(text: str | None) -> ModelSpec:
             raise ModelError(
                 f"“{url}” is not a server address.", "Write it like http://127.0.0.1:8080/v1"
             )
+        if not on_this_machine(url):
+            raise ModelError(
+                f"“{url}” is a server on another computer. Longread only talks to model servers "
+                "on this one, so your documents never leave it.",
+                "Run the server here and use an address like http://127.0.0.1:8080/v1",
+            )
         return ModelSpec("openai", url.rstrip("/"), model, text)
     path = Path(rest).expanduser()
     if not path.exists():
@@ -82,3 +90,17 @@ def parse(text: str | None) -> ModelSpec:
     if kind == "gguf" and not path.is_file():
         raise ModelError(f"“{path}” is not a GGUF file.", "Pick the .gguf file itself.")
     return ModelSpec(kind, str(path.resolve()), text=text)
+
+
+def on_this_machine(url: str) -> bool:
+    """Whether the server's address is this computer (localhost or a loopback address)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -330,3 +330,15 @@ def test_check_server_counts_models():
         "Connected: 4 models (a, b, c, …)"
     )
     assert "no models" in settings_dialog.connected_message([])
+
+
+def test_a_server_on_another_computer_is_never_contacted(monkeypatch):
+    def no_connection(*args, **kwargs):
+        raise AssertionError("a connection was attempted")
+
+    import httpx
+
+    monkeypatch.setattr(httpx, "Client", no_connection)
+    ok, message, models = settings_dialog.check_server("http://192.168.1.20:8080/v1")
+    assert not ok and models == []
+    assert "another computer" in message and "never leave" in message

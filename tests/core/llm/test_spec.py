@@ -27,6 +27,8 @@ def test_local_folders_files_and_servers(tmp_path):
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF")
     assert parse(f"gguf:{gguf}").location == str(gguf.resolve())
+    for here in ("http://localhost:11434/v1", "http://[::1]:8080/v1", "http://127.0.0.2:9/v1"):
+        assert parse(f"openai:{here}#m").kind == "openai"
     server = parse("openai:http://127.0.0.1:8080/v1/#qwen")
     assert (server.kind, server.location, server.model) == (
         "openai",
@@ -42,6 +44,10 @@ def test_local_folders_files_and_servers(tmp_path):
         ("hf:", "not a model Longread understands"),
         ("gguf:/nowhere/model.gguf", "was not found"),
         ("openai:127.0.0.1:8080#x", "not a server address"),
+        # Documents never leave this computer: servers elsewhere are refused.
+        ("openai:http://192.168.1.20:8080/v1#x", "server on another computer"),
+        ("openai:https://api.example.com/v1#x", "server on another computer"),
+        ("openai:http://[2001:db8::1]:8080/v1#x", "server on another computer"),
     ],
 )
 def test_wrong_specs_say_what_is_wrong_and_how_to_write_it(text, words):
