@@ -7,19 +7,24 @@ truth. The two indexes here are derived from it and kept as files next to it:
   up to FLAT_LIMIT chunks; HNSW above, where exact search would be too slow.
 - `keywords/`: a bm25s index of the chunks' text, with the chunk id of every row.
 
-Both are written to a temporary name and renamed into place, so a crash leaves either the old
-file or the new one, never half of one. Whatever is on disk, `SearchIndex.sync` compares the ids
-it holds with the catalog's and brings it in step: vectors are added from the catalog and
-removed; a missing, unreadable or foreign file is rebuilt from the catalog.
+Both are written under a temporary name and renamed into place, so a crash leaves the old
+file or the new one, never half of one (the keyword folder, which takes two renames, may be
+missing instead). Whatever is on disk, `SearchIndex.sync` compares the ids it holds with the
+catalog's and brings it in step: vectors are added from the catalog and removed; a missing,
+unreadable or foreign file is rebuilt from the catalog. The temporary files and folders of a
+process that was killed while writing are removed the next time the index is loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,19 +65,90 @@ def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, f
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
+# Temporary files and folders are named ".NAME.PID-RANDOM.tmp" (and a keyword folder being
+# swapped out ".keywords.PID-RANDOM.old"), so that leftovers of a process that was killed can be
+# told from those of one still writing.
+_TEMPORARY = re.compile(r"^\.(?:vectors\.faiss|keywords)\.(?:(\d+)-)?\w+\.(?:tmp|old)$")
+_LEGACY_OLD = re.compile(r"^\.keywords\.old-(\d+)$")  # the swapped-out folder of older versions
+_in_flight: set[str] = set()  # temporary paths this process is writing now
+_in_flight_lock = threading.Lock()
+LEFTOVER_AGE_S = 24 * 3600  # where it cannot be told whether a process lives: this old
+
+
+@contextlib.contextmanager
+def _temporary(make: Callable[..., str], parent: Path, name: str) -> Iterator[str]:
+    """A new temporary file or folder (`make` is mkstemp or mkdtemp) for NAME in `parent`,
+    known as this process's while the block runs."""
+    with _in_flight_lock:  # made and claimed at once: `remove_leftovers` never sees it unclaimed
+        made = make(prefix=f".{name}.{os.getpid()}-", suffix=".tmp", dir=parent)
+        tmp = made[1] if isinstance(made, tuple) else made
+        _in_flight.add(tmp)
+    if isinstance(made, tuple):
+        os.close(made[0])
+    try:
+        yield tmp
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(tmp)
+
+
+def _process_gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # only what is not in _in_flight is asked about
+    if os.name == "nt":  # os.kill would end the process there, not ask about it
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # alive, another user's
+    return False
+
+
+def remove_leftovers(folder: Path) -> list[str]:
+    """Remove the temporary files and folders that a process killed while saving the index
+    left in `folder` (those of a process still writing are kept); returns their names."""
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name) or _LEGACY_OLD.match(entry.name)
+        if match is None:
+            continue
+        with _in_flight_lock:
+            if entry.path in _in_flight:
+                continue
+        pid = match.group(1)
+        try:
+            old = time.time() - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AGE_S
+        except OSError:
+            continue
+        if not old and (pid is None or not _process_gone(int(pid))):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+        removed.append(entry.name)
+    return removed
+
+
 def _replace_file(path: Path, write: Callable[[str], None]) -> None:
     """Write a file under a temporary name in the same folder, flush it to disk, rename it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with _temporary(tempfile.mkstemp, path.parent, path.name) as tmp:
+        try:
+            write(tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 @contextlib.contextmanager
@@ -269,22 +345,69 @@ class KeywordIndex:
         """Write into a fresh folder, then swap it in for the old one."""
         import numpy as np
 
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-        try:
-            if len(self.ids):
-                self.retriever.save(str(tmp))
-            with open(tmp / "chunk_ids.npy", "wb") as f:
-                np.save(f, self.ids)
-                f.flush()
-                os.fsync(f.fileno())
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            if folder.exists():
-                os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with _temporary(tempfile.mkdtemp, folder.parent, folder.name) as made:
+            tmp = Path(made)
+            # The old folder moves aside under a name of its own: a fixed one could be taken
+            # by what a killed process left (a process id comes back after a restart).
+            old = tmp.with_suffix(".old")
+            with _in_flight_lock:
+                _in_flight.add(str(old))
+            try:
+                if len(self.ids):
+                    self.retriever.save(str(tmp))
+                with open(tmp / "chunk_ids.npy", "wb") as f:
+                    np.save(f, self.ids)
+                    f.flush()
+                    os.fsync(f.fileno())
+                moved = False
+                if folder.exists():
+                    os.replace(folder, old)
+                    moved = True
+                try:
+                    os.replace(tmp, folder)
+                except BaseException:
+                    if moved:  # put the old one back rather than leave none
+                        with contextlib.suppress(OSError):
+                            os.replace(old, folder)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            finally:
+                with _in_flight_lock:
+                    _in_flight.discard(str(old))
+
+    def rows(self) -> int:
+        """How many passages the BM25 statistics were computed over."""
+        return int(self.retriever.scores["num_docs"]) if len(self.ids) else 0
+
+    def mismatched(self, rows: np.ndarray, texts: Sequence[str]) -> list[int]:
+        """Of these rows, those whose indexed words are not the words of `texts` (the catalog's
+        text of each row's chunk id)."""
+        import bm25s
+        import numpy as np
+
+        scores = self.retriever.scores
+        indptr = np.asarray(scores["indptr"])
+        doc_rows = np.asarray(scores["indices"])
+        tokens = bm25s.tokenize(
+            list(texts), stopwords=self.STOPWORDS, show_progress=False, return_ids=False
+        )
+        vocab = self.retriever.vocab_dict
+        # The score matrix is stored by word: the entries of word w are indptr[w]:indptr[w + 1].
+        entries = np.flatnonzero(np.isin(doc_rows, rows))
+        words = np.searchsorted(indptr, entries, side="right") - 1
+        indexed_words: dict[int, set[int]] = {}
+        for row, word in zip(doc_rows[entries].tolist(), words.tolist(), strict=True):
+            indexed_words.setdefault(row, set()).add(word)
+        bad = []
+        for row, words_of_text in zip(rows.tolist(), tokens, strict=True):
+            indexed = indexed_words.get(row, set())
+            expected = {vocab.get(w, -1) for w in words_of_text}
+            if indexed != expected:
+                bad.append(int(row))
+        return bad
 
     def search(
         self, query: str, k: int, allowed: np.ndarray | None = None
@@ -352,6 +475,8 @@ class SearchIndex:
 
         catalog_ids = np.asarray(catalog_ids, dtype=np.int64)
         self.rebuilt = []
+        if self.vectors is None and self.keywords is None:  # first loaded by this process
+            self.rebuilt += [f"removed {name}" for name in remove_leftovers(self.folder)]
         changed_vectors = self._sync_vectors(catalog_ids, vectors_for)
         changed_keywords = self._sync_keywords(catalog_ids, texts_for)
         if changed_vectors:
@@ -436,9 +561,13 @@ class SearchIndex:
         ]
 
     def check(
-        self, catalog_ids: np.ndarray, vectors_for: Callable[[np.ndarray], np.ndarray]
+        self,
+        catalog_ids: np.ndarray,
+        vectors_for: Callable[[np.ndarray], np.ndarray],
+        texts_for: Callable[[np.ndarray], list[str]] | None = None,
     ) -> list[str]:
-        """Problems between the indexes (in memory, and as saved) and the catalog's chunk ids."""
+        """Problems between the indexes (in memory, and as saved) and the catalog: the chunk ids
+        each holds, and for a sample of chunks, their vectors and (given `texts_for`) words."""
         import numpy as np
 
         problems: list[str] = []
@@ -476,4 +605,17 @@ class SearchIndex:
                     f"The keyword index ({where}) does not match the catalog: it holds "
                     f"{len(keywords.ids)} passages, the catalog {len(catalog_ids)}."
                 )
+            elif keywords.rows() != len(catalog_ids):
+                problems.append(
+                    f"The keyword index ({where}) is inconsistent: its statistics cover "
+                    f"{keywords.rows()} passages, its list names {len(catalog_ids)}."
+                )
+            elif texts_for is not None and len(catalog_ids):
+                rows = np.arange(0, len(catalog_ids), max(1, len(catalog_ids) // 200))
+                bad = keywords.mismatched(rows, texts_for(catalog_ids[rows]))
+                if bad:
+                    problems.append(
+                        f"The keyword index ({where}) has the words of other passages than the "
+                        f"catalog's for {len(bad)} of the {len(rows)} passages checked."
+                    )
         return problems

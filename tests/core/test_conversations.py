@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import random
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from core.conversations import FILE_NAME, UNTITLED, Conversations, title_from
 from core.errors import LibraryError
 from core.modes.base import Answer, Citation
+from tests.core.crash_conversation_helper import message_for
 
 
 def an_answer(text: str = "The lease ends on 31 March 2027.") -> dict:
@@ -289,3 +297,116 @@ def test_a_folder_that_cannot_be_made_is_explained(tmp_path):
     blocker.write_text("a file where the folder should be")
     with pytest.raises(LibraryError, match="could not create the folder"):
         Conversations(blocker / "lib")
+
+
+# -- crash safety ------------------------------------------------------------------------------
+
+CRASH_HELPER = Path(__file__).with_name("crash_conversation_helper.py")
+CONVERSATION_KILLS = 20
+
+
+def _kill_writer(folder: Path, run: int, step: str | None, at: int, delay: float) -> set[str]:
+    """Start the helper writing turns; SIGKILL it where it stalls (given a step) or `delay` s
+    after it was started (perhaps while it opens the file). Returns the keys of the messages
+    it said were saved before it died."""
+    args = [sys.executable, str(CRASH_HELPER), str(folder), str(run)]
+    if step is not None:
+        args += [step, str(at)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=CRASH_HELPER.parents[2])
+    deadline = time.monotonic() + delay
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:
+            if line.endswith("\n"):  # a whole line (the helper writes each in one go)
+                lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    saved: set[str] = set()
+    try:
+        while True:
+            wait = 60.0 if step is not None else deadline - time.monotonic()
+            try:
+                line = lines.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                assert step is None, "the helper never reached its stall"
+                break
+            assert line is not None, f"the helper stopped by itself ({proc.poll()})"
+            if line == "stalled":
+                break
+            if line.startswith("saved "):
+                assert len(line.split()) == 4, repr(line)
+                saved.add(line.split()[3])
+    finally:
+        proc.kill()  # SIGKILL
+        proc.wait(30)
+    while (line := lines.get(timeout=30)) is not None:  # printed before the kill
+        if line.startswith("saved "):
+            assert len(line.split()) == 4, repr(line)
+            saved.add(line.split()[3])
+    return saved
+
+
+def _check_conversations(folder: Path, saved: set[str], context: str) -> set[str]:
+    """The file opens after a kill, every message is whole and each conversation agrees with
+    its messages; returns the keys of all the messages."""
+    with contextlib.closing(sqlite3.connect(folder / FILE_NAME)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], context
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == [], context
+    keys: set[str] = set()
+    with Conversations(folder) as store:
+        listed = store.list()
+        for chat in listed:
+            messages = store.messages(chat.id)
+            assert chat.message_count == len(messages), context
+            for message in messages:
+                key = message.text.split(" ", 1)[0]
+                text, answer = message_for(key)
+                assert (message.role, message.text, message.answer) == (
+                    key.split(".")[2],
+                    text,
+                    answer,
+                ), f"{context}: message {key} is not whole"
+                keys.add(key)
+            turns = [m.text.split(" ", 1)[0].split(".")[:2] for m in messages]
+            # A conversation's turns are of one run, in order, each question before its answer.
+            assert turns == sorted(turns, key=lambda t: int(t[1])), context
+            assert [m.role for m in messages] == ["user", "assistant"] * (len(messages) // 2) + [
+                "user"
+            ] * (len(messages) % 2), context
+            if messages:
+                # The message and the conversation's title and place in the list: together.
+                assert chat.updated_at == messages[-1].created_at, context
+                assert chat.title == title_from(messages[0].text), context
+            else:
+                assert chat.title == UNTITLED, context
+        # Newest first: by the time of each conversation's last change.
+        assert [c.updated_at for c in listed] == sorted(
+            (c.updated_at for c in listed), reverse=True
+        ), context
+    missing = saved - keys
+    assert not missing, f"{context}: saved but lost: {sorted(missing)}"
+    return keys
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs SIGKILL")
+def test_killing_a_conversation_write_at_any_moment_loses_no_saved_turn(tmp_path):
+    seed = int(os.environ.get("LONGREAD_CRASH_SEED") or random.randrange(2**32))
+    rng = random.Random(seed)
+    plan = [
+        (rng.choice(("insert", "touch", "commit")), rng.randint(1, 12)) if i % 2 else (None, 0)
+        for i in range(CONVERSATION_KILLS)
+    ]
+    # From the start of the process: the first ~0.3 s it is starting Python and opening the file.
+    delays = [rng.uniform(0.1, 0.8) for _ in range(CONVERSATION_KILLS)]
+    print(f"crash test seed {seed} (LONGREAD_CRASH_SEED={seed} replays it); kills: {plan}")
+    folder = tmp_path / "lib"
+    kept: set[str] = set()
+    for run, ((step, at), delay) in enumerate(zip(plan, delays, strict=True)):
+        context = f"seed {seed}, kill {run + 1}: {step or f'after {delay:.3f} s'} {at or ''}"
+        saved = _kill_writer(folder, run, step, at, delay)
+        print(f"{context}: {len(saved)} messages saved")
+        keys = _check_conversations(folder, kept | saved, context)
+        kept = keys
+    assert len(kept) > CONVERSATION_KILLS  # the writes did get somewhere between the kills
