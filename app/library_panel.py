@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.documents.models import count_pages
-from core.library import DocumentInfo
+from core.library import DocumentInfo, owning_folder
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -42,11 +43,18 @@ class LibraryPanel(QWidget):
     add_files_requested = Signal()
     add_folder_requested = Signal()
     remove_requested = Signal(list)  # the paths of the selected documents
+    unwatch_requested = Signal(str)  # a watched folder: stop watching it, keep its documents
+    remove_folder_requested = Signal(str)  # a watched folder: take it and its documents out
     selection_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         title = QLabel("<b>Documents</b>")
+        self.watching = QLabel()
+        self.watching.setAccessibleName("Watched folders")
+        self.watching.setWordWrap(True)
+        self.watching.hide()
+        self.folders: list[str] = []
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by title…")
         self.filter.setClearButtonEnabled(True)
@@ -66,6 +74,8 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
 
         self.add_files = QPushButton("Add files…")
         self.add_files.setAccessibleName("Add files to the library")
@@ -89,6 +99,7 @@ class LibraryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
+        layout.addWidget(self.watching)
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
@@ -116,6 +127,38 @@ class LibraryPanel(QWidget):
                 self._show_state(item, "ready", None, "")
         self.tree.setSortingEnabled(True)
         self._apply_filter(self.filter.text())
+
+    def set_folders(self, folders: list[str]) -> None:
+        """The folders watched for changes: said under the title, offered in the right-click
+        menu."""
+        self.folders = sorted(folders)
+        if not self.folders:
+            self.watching.hide()
+            return
+        names = ", ".join(Path(f).name or f for f in self.folders[:3])
+        more = f" and {len(self.folders) - 3} more" if len(self.folders) > 3 else ""
+        self.watching.setText(f"Watching for changes: {names}{more}")
+        self.watching.setToolTip(
+            "Files added, changed or deleted in these folders are brought into the library "
+            "by themselves (right-click a document to stop):\n" + "\n".join(self.folders)
+        )
+        self.watching.show()
+
+    def folder_menu(self, path: str | None) -> QMenu:
+        """The right-click menu for a document (None: the empty part of the list): for the
+        watched folder that holds it (or for every watched folder), stop watching it or
+        remove it from the library."""
+        menu = QMenu(self)
+        holder = owning_folder(path, self.folders) if path else None
+        for folder in [holder] if holder else self.folders:
+            name = Path(folder).name or folder
+            stop = menu.addAction(f"Stop watching folder “{name}”")
+            stop.setToolTip(f"{folder}\nIts documents stay in the library as they are now.")
+            stop.triggered.connect(lambda _=False, f=folder: self.unwatch_requested.emit(f))
+            remove = menu.addAction(f"Remove folder “{name}” from the library")
+            remove.setToolTip(f"{folder}\nIts documents are removed; the files stay.")
+            remove.triggered.connect(lambda _=False, f=folder: self.remove_folder_requested.emit(f))
+        return menu
 
     def set_file_state(self, path: str, state: str, fraction: float | None, message: str) -> None:
         item = self._item(path)
@@ -194,6 +237,12 @@ class LibraryPanel(QWidget):
     def _selection_changed(self) -> None:
         self.remove.setEnabled(bool(self.tree.selectedItems()))
         self.selection_changed.emit()
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.tree.itemAt(pos)
+        menu = self.folder_menu(item.data(0, PATH_ROLE) if item is not None else None)
+        if not menu.isEmpty():
+            menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def _remove_clicked(self) -> None:
         if paths := self.selected_paths():

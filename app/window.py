@@ -32,8 +32,9 @@ from app.source_panel import SourcePanel
 from app.workers import Engine, Job
 from core.conversations import Conversations
 from core.errors import LongreadError
-from core.library import Library
+from core.library import Library, owning_folder
 from core.paths import user_dir
+from core.watch import FolderWatcher
 
 log = logging.getLogger("longread.app")
 
@@ -127,6 +128,7 @@ class StatusArea(QWidget):
 
 class MainWindow(QMainWindow):
     problem = Signal(str)  # a message for the notice bar, from any thread
+    folders_changed = Signal(object)  # paths changed in the watched folders, from the watcher
 
     def __init__(
         self,
@@ -146,6 +148,12 @@ class MainWindow(QMainWindow):
         self.engine = Engine(self)
         self.answer_job: Job | None = None
         self.answer_widget: AnswerWidget | None = None
+        # Watched folders: changes gather here while a sync runs, for the next one.
+        self.sync_job: Job | None = None
+        self._changes: set[str] = set()
+        self._full_sync = False
+        self.watcher = FolderWatcher(self.folders_changed.emit)
+        self.folders_changed.connect(self._folders_changed)
 
         self.setWindowTitle("Longread")
         self.setAcceptDrops(True)
@@ -155,6 +163,8 @@ class MainWindow(QMainWindow):
         self.library_panel.add_files_requested.connect(self.choose_files)
         self.library_panel.add_folder_requested.connect(self.choose_folder)
         self.library_panel.remove_requested.connect(self.remove_documents)
+        self.library_panel.unwatch_requested.connect(self.unwatch_folder)
+        self.library_panel.remove_folder_requested.connect(self.remove_folder)
         self.conversations_panel = ConversationsPanel()
         self.conversations_panel.open_requested.connect(self.open_conversation)
         self.conversations_panel.new_requested.connect(self.new_conversation)
@@ -209,6 +219,7 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.refresh_conversations()
         self._reopen_last_conversation()
+        self._start_watching()
         if app := QApplication.instance():
             app.installEventFilter(self)
         if preload:
@@ -323,6 +334,7 @@ class MainWindow(QMainWindow):
                 + f":<ul>{shown}{more}</ul>"
             )
         self.status.idle(report.summary())
+        self.watcher.watch(self._watched_folders())  # a folder added is watched from now on
 
     def _add_failed(self, message: str) -> None:
         self.refresh()
@@ -347,6 +359,139 @@ class MainWindow(QMainWindow):
     def _removed(self, count: int) -> None:
         self.refresh()
         self.status.idle(f"{count} document{'s' if count != 1 else ''} removed")
+
+    # -- watched folders ---------------------------------------------------------------------
+
+    def _start_watching(self) -> None:
+        folders = self._watched_folders()
+        self.watcher.watch(folders)
+        self.watcher.start()
+        if folders:
+            self.sync_folders()  # what changed while Longread was closed
+
+    def _watched_folders(self) -> list[str]:
+        """The library's watched folders, as the panel shows them."""
+        try:
+            folders = self.library.folders()
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+            return self.library_panel.folders
+        self.library_panel.set_folders(folders)
+        return folders
+
+    def _folders_changed(self, paths: set[str]) -> None:
+        self.sync_folders(set(paths))
+
+    def sync_folders(self, changed: set[str] | None = None) -> None:
+        """Bring the library in step with the watched folders (only the `changed` paths, if
+        given). One sync at a time, in the engine's queue like any indexing: changes that come
+        meanwhile wait for the next one."""
+        if changed is None:
+            self._full_sync = True
+        else:
+            self._changes |= changed
+        self._next_sync()
+
+    def _next_sync(self) -> None:
+        if self.sync_job is not None or not (self._full_sync or self._changes):
+            return
+        changed = None if self._full_sync else sorted(self._changes)
+        self._full_sync, self._changes = False, set()
+        job = Job(
+            "Updating from watched folders",
+            "core.service:sync_folders",
+            library_dir=str(self.library.dir),
+            changed=changed,
+        )
+        job.file_state.connect(self._file_state)
+        job.finished.connect(self._synced)
+        job.failed.connect(self._sync_failed)
+        job.ended.connect(self._sync_ended)
+        self.sync_job = job
+        self._submit(job)
+
+    def _synced(self, report) -> None:
+        self.refresh()
+        for folder in report.missing:
+            self.notice.show_message(
+                f"The watched folder “{_escape(folder)}” was not found: it may be on a drive "
+                "that is not connected, or it was moved or deleted. Its documents are kept in "
+                "the library, and brought up to date when the folder is back. To stop "
+                "watching it, right-click one of its documents.",
+                error=False,
+            )
+        if report.failed:
+            shown = "".join(f"<li>{_escape(m)}</li>" for _p, m in report.failed[:8])
+            more = f"<li>… and {len(report.failed) - 8} more</li>" if len(report.failed) > 8 else ""
+            count = len(report.failed)
+            self.notice.show_message(
+                f"{count} file{'s' if count != 1 else ''} in the watched folders could not be "
+                f"added:<ul>{shown}{more}</ul>"
+            )
+        if report.changes or report.failed or report.cancelled:
+            self.status.idle(f"Updated from watched folders: {report.summary()}")
+        else:
+            self.status.idle("The watched folders are up to date")
+
+    def _sync_failed(self, message: str) -> None:
+        self.refresh()
+        if message != "Stopped.":
+            self.notice.show_message(
+                f"Could not update the library from its watched folders: {_escape(message)}"
+            )
+        self.status.idle("")
+
+    def _sync_ended(self) -> None:
+        self.sync_job = None
+        self._next_sync()
+
+    def unwatch_folder(self, folder: str) -> Job:
+        """Stop watching a folder now; its documents stay as they are."""
+        self._forget_folder(folder)
+        job = Job(
+            f"Stopping watching {Path(folder).name}",
+            "core.service:unwatch_folder",
+            library_dir=str(self.library.dir),
+            folder=folder,
+        )
+        job.finished.connect(lambda _result: self._unwatched(folder))
+        job.failed.connect(self._folder_job_failed)
+        return self._submit(job)
+
+    def _unwatched(self, folder: str) -> None:
+        self._watched_folders()
+        self.status.idle(
+            f"No longer watching “{Path(folder).name}”; its documents stay in the library"
+        )
+
+    def remove_folder(self, folder: str) -> Job:
+        """Take a watched folder and its documents out of the library (the files stay)."""
+        self._forget_folder(folder)
+        job = Job(
+            f"Removing the folder {Path(folder).name}",
+            "core.service:remove_folder",
+            library_dir=str(self.library.dir),
+            folder=folder,
+        )
+        job.finished.connect(self._folder_removed)
+        job.failed.connect(self._folder_job_failed)
+        return self._submit(job)
+
+    def _folder_removed(self, count: int) -> None:
+        self._watched_folders()
+        self._removed(count)
+
+    def _folder_job_failed(self, message: str) -> None:
+        self.refresh()
+        self._watched_folders()
+        self.notice.show_message(f"Could not change the watched folders: {_escape(message)}")
+
+    def _forget_folder(self, folder: str) -> None:
+        """Stop watching a folder in this window at once, and drop its pending changes."""
+        remaining = [f for f in self.library_panel.folders if f != folder]
+        self.library_panel.set_folders(remaining)
+        self.watcher.watch(remaining)
+        self._changes = {p for p in self._changes if owning_folder(p, [folder]) is None}
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -570,8 +715,9 @@ class MainWindow(QMainWindow):
         )
 
     def _preload(self) -> None:
-        if self.engine.busy():
-            return
+        queued = [self.engine.current, *self.engine.waiting()]
+        if any(job is not None and job is not self.sync_job for job in queued):
+            return  # the user's own work comes first; the start's sync may go before
         job = Job("Loading the models", "core.service:warm_up", library_dir=str(self.library.dir))
         job.finished.connect(lambda _result: self.status.idle("Ready"))
         job.failed.connect(self._preload_failed)
@@ -641,6 +787,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.watcher.stop()
         # A cancelled task ends within a moment; if it does not, the engine is ended anyway
         # (the library's writes are transactions: a kill loses nothing saved).
         if not self.engine.stop(3_000):

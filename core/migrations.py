@@ -151,3 +151,23 @@ def m002_create_search_index(db: sqlite3.Connection) -> None:
     # "generation" (counts changes to the chunks, so an open index knows it is behind).
     db.execute("CREATE TABLE search_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute("INSERT INTO search_state (key, value) VALUES ('generation', '0')")
+
+
+@migration
+def m003_create_folders(db: sqlite3.Connection) -> None:
+    # The folders the user added: watched, so files changed in them are read again, new ones
+    # added and deleted ones removed (see Library.sync).
+    db.execute("CREATE TABLE folders (path TEXT PRIMARY KEY, added_at TEXT NOT NULL)")
+    # Files in watched folders that a sync leaves alone: those the user removed from the library
+    # (size and mtime NULL: always), and those that could not be read (while their size and
+    # mtime stay the same, so an unreadable file is not tried again at every start).
+    db.execute(
+        """
+        CREATE TABLE folder_skips (
+            path TEXT PRIMARY KEY,
+            size INTEGER,
+            mtime REAL,
+            reason TEXT NOT NULL
+        )
+        """
+    )

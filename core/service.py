@@ -151,9 +151,9 @@ def serve() -> None:
     # the message stream.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     inp = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
-        os.environ.setdefault(name, "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from core import offline
+
+    offline.enforce()  # before any model library is imported
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
@@ -188,6 +188,24 @@ def remove_documents(task: Task, library_dir: str, ids: list[int]) -> int:
     for doc_id in ids:
         library.remove(doc_id)
     return len(ids)
+
+
+def sync_folders(task: Task, library_dir: str, changed: list[str] | None = None):
+    """Bring the library in step with its watched folders (only `changed` paths, if given);
+    returns the SyncReport."""
+    return _library(library_dir).sync(
+        changed, on_progress=task.on_progress, cancel=task.cancel, on_file=task.on_file
+    )
+
+
+def unwatch_folder(task: Task, library_dir: str, folder: str) -> bool:
+    """Stop watching a folder; its documents stay."""
+    return _library(library_dir).unwatch(folder)
+
+
+def remove_folder(task: Task, library_dir: str, folder: str) -> int:
+    """Take a folder out of the library: no longer watched, its documents removed."""
+    return len(_library(library_dir).remove_folder(folder))
 
 
 def answer(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import queue
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -406,95 +408,243 @@ def test_integrity_check_finds_damaged_pages(lib, tmp_path):
 
 # -- crash safety ------------------------------------------------------------------------------
 
+# Where a kill can land inside an add (see crash_add_helper.py), and how many times each step
+# happens at least while one batch below is added: the N-th time is always reached.
+KILL_STEPS = {
+    "read": 6,  # files in a batch
+    "embed": 2,  # batches of passages embedded (32 each)
+    "pages": 40,  # page rows written
+    "chunks": 36,  # passage rows written
+    "commit": 6,  # documents stored
+    "vectors-save": 1,
+    "keywords-save": 1,
+}
+KILLS = 20
+TIMED_KILLS = 7  # killed after a random delay, wherever the add happens to be
+WORDS = (
+    "river stone lease contract tenant harbour ledger candle orchard violin meadow copper "
+    "lantern pepper glacier census verdict parcel beacon falcon timber quarry saddle wool"
+).split()
+# What a library folder holds; anything else is left over from an interrupted write.
+LIBRARY_FILES = {
+    "catalog.sqlite",
+    "catalog.sqlite-wal",
+    "catalog.sqlite-shm",
+    "vectors.faiss",
+    "keywords",
+}
 
-def _run_and_kill(lib_dir: Path, folder: Path, *, after_files: int, stall_at: int | None = None):
-    """Run the helper adding `folder`; SIGKILL it (and its parser) at the chosen moment.
 
-    Returns the helper's last progress message (the file it was on) and whether it had finished.
-    """
-    args = [sys.executable, str(HELPER), str(lib_dir), str(folder)]
-    if stall_at is not None:
-        args.append(str(stall_at))
-    proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, text=True, start_new_session=True, cwd=HELPER.parents[2]
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
+class _AddServer:
+    """crash_add_helper.py: the embedding model loaded once, an add forked per command."""
 
-    def read() -> None:
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)  # the helper ended or was killed
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HELPER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HELPER.parents[2],
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self.next(300) == "ready"
 
-    threading.Thread(target=read, daemon=True).start()
-    last, finished = "", False
-    try:
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            if line.endswith("\n"):  # a whole line (the helper writes each in one go)
+                self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def next(self, timeout: float) -> str:
+        line = self.lines.get(timeout=timeout)
+        assert line is not None, f"the helper stopped (exit code {self.proc.poll()})"
+        assert not line.startswith("error"), line
+        return line
+
+    def add(self, library: Path, paths: list[Path], hook: dict | None, delay: float | None):
+        """Add `paths` in a child; kill it where `hook` stalls it or `delay` s after it was
+        forked (neither: let it finish). Returns (killed, files stored before, seconds run)."""
+        command = {"library": str(library), "paths": [str(p) for p in paths], "hook": hook}
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        forked = self.next(120)
+        assert forked.startswith("forked "), forked
+        pid, begun = int(forked.split()[1]), time.monotonic()
+        stored: set[str] = set()
+        killed = False
         while True:
-            line = lines.get(timeout=60)
-            assert line is not None, f"the helper stopped by itself (exit code {proc.poll()})"
-            line = line.rstrip("\n")
-            if line == "finished":
-                finished = True
+            wait = 120.0 if delay is None else begun + delay - time.monotonic()
+            try:
+                line = self.next(max(wait, 0.0))
+            except queue.Empty:
+                assert delay is not None, f"no word from the add for 120 s (hook {hook})"
+                line = "time"
+            if line.startswith("stored "):
+                stored.add(line.removeprefix("stored "))
+                continue
+            if line.startswith("started "):
+                continue
+            if line.startswith("finished"):
+                assert hook is None, f"the add finished before reaching {hook}"
                 break
-            if line == "stalled":
-                break
-            _, done, _, last = line.split(" ", 3)
-            if stall_at is None and int(done) >= after_files:
-                break
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the parser process dies too
-        proc.wait(30)
-    return last, finished
+            assert line == "time" or line.startswith("stalled "), line
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the child and its parser process
+            except ProcessLookupError:  # so early that it has no process group of its own yet
+                os.kill(pid, signal.SIGKILL)
+            killed = True
+            break
+        seconds = time.monotonic() - begun
+        while not (line := self.next(60)).startswith("ended "):
+            if line.startswith("stored "):  # printed before the kill, read after it
+                stored.add(line.removeprefix("stored "))
+        return killed, stored, seconds
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(30)
 
 
-@pytest.mark.skipif(os.name == "nt", reason="needs SIGKILL and process groups")
+def _write_batch(folder: Path, number: int, rng: random.Random) -> dict[str, list[str]]:
+    """Five small files and a long one; returns each file's pages, by resolved path."""
+    files: dict[str, list[str]] = {}
+
+    def page(i: int, words: int) -> str:
+        return f"code{number}q{i} " + " ".join(rng.choice(WORDS) for _ in range(words))
+
+    for i in range(6):
+        count = 36 if i == 5 else rng.randint(1, 3)  # the long one: 36 pages, a passage each
+        pages = [page(i, 110 if i == 5 else rng.randint(10, 60)) for _ in range(count)]
+        path = write(folder / f"f{number:02}-{i}.txt", "\f".join(pages))
+        files[str(path.resolve())] = pages
+    return files
+
+
+def _kill_plan(rng: random.Random) -> list[tuple[str, int] | None]:
+    """KILLS moments: every step once, more steps at random, the rest timed (None)."""
+    steps = list(KILL_STEPS)
+    hooked = steps + rng.choices(steps, k=KILLS - TIMED_KILLS - len(steps))
+    plan = [(step, rng.randint(1, KILL_STEPS[step])) for step in hooked]
+    plan += [None] * TIMED_KILLS
+    rng.shuffle(plan)
+    return plan
+
+
+def _check_after_kill(
+    lib_dir: Path, files: dict[str, list[str]], before: set[str], rng: random.Random, context: str
+) -> set[str]:
+    """The library opens whole after a kill; returns the files it holds."""
+    with contextlib.closing(sqlite3.connect(lib_dir / "catalog.sqlite")) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], context
+    with Library(lib_dir) as lib:
+        assert lib.check_integrity() == [], context
+        held = {d.path: d for d in lib.documents()}
+        assert len(held) == len({d.sha256 for d in held.values()}), f"{context}: a duplicate"
+        lost = before - held.keys()
+        assert not lost, f"{context}: lost {sorted(lost)}"
+        for path, info in held.items():  # those stored before, and any whole new one
+            assert [p.text for p in lib.get(info.id).pages] == files[path], f"{context}: {path}"
+        ids = lib._chunk_ids()
+        if lib._dimension() is None:  # killed before its first passage was stored
+            assert not held and not len(ids), context
+            return set()
+        # The two halves of search hold exactly the catalog's passages ...
+        index = lib._search_index()
+        assert list(index.vectors.ids()) == list(ids) == list(index.keywords.ids), context
+        # ... and find a document by a word only it has.
+        for path in rng.sample(sorted(held), min(2, len(held))):
+            code = files[path][0].split()[0]
+            by_word = [h.path for h in lib.search(code, k=5) if h.keyword_rank is not None]
+            assert by_word and set(by_word) == {path}, f"{context}: {code}"
+        leftovers = sorted(p.name for p in lib_dir.iterdir() if p.name not in LIBRARY_FILES)
+        assert leftovers == [], f"{context}: left behind {leftovers}"
+    return set(held)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs fork, SIGKILL and process groups")
 def test_killing_an_add_at_any_moment_loses_nothing_added_before(tmp_path):
-    seed = random.randrange(2**32)
+    seed = int(os.environ.get("LONGREAD_CRASH_SEED") or random.randrange(2**32))
     rng = random.Random(seed)
-    lib_dir = tmp_path / "lib"
-    baseline: dict[str, list[str]] = {}  # path -> page texts, as added before the kills
-    total_files = 0
-    for round_ in range(5):
-        context = f"round {round_}, seed {seed}"
-        # Documents added and committed in this process: they must survive every kill.
-        base = tmp_path / f"base{round_}"
-        for i in range(5):
-            write(base / f"b{i}.txt", f"baseline {round_}.{i}\f" + f"page two {i} " * 50)
-        with Library(lib_dir) as lib:
-            assert len(lib.add(base).added) == 5, context
-            for info in lib.documents():
-                baseline.setdefault(info.path, [p.text for p in lib.get(info.id).pages])
-        total_files += 5
+    plan = _kill_plan(rng)
+    print(f"crash test seed {seed} (LONGREAD_CRASH_SEED={seed} replays it); kills: {plan}")
+    lib_dir, root = tmp_path / "lib", tmp_path / "docs"
+    files = _write_batch(root / "b00", 0, rng)
+    server = _AddServer()
+    try:
+        # The very first add to a new library, killed: at the first time a step happens.
+        first = {"step": rng.choice(list(KILL_STEPS)), "at": 1}
+        print(f"seed {seed}, a new library: kill at {first}")
+        killed, stored, _ = server.add(tmp_path / "new", [root / "b00"], first, None)
+        assert killed
+        context = f"seed {seed}, a new library, killed at {first}"
+        held = _check_after_kill(tmp_path / "new", files, stored, rng, context)
+        killed, stored, _ = server.add(tmp_path / "new", [root / "b00"], None, None)
+        assert not killed and stored == set(files), context
+        _check_after_kill(tmp_path / "new", files, set(files), rng, context)
 
-        # The batch that is killed part-way: many small files and a few large ones
-        # (600 pages each, so their transactions take a while).
-        batch = tmp_path / f"batch{round_}"
-        for i in range(300):
-            write(batch / f"f{i:03}.txt", f"small {round_}.{i} " * rng.randint(1, 40))
-        for at in (0, 120, 240):
-            page = f"large {round_}.{at} " * 300
-            write(batch / f"f{at:03}-large.txt", "\f".join([page] * 600))
-        total_files += 303
+        killed, stored, full = server.add(lib_dir, [root / "b00"], None, None)
+        assert not killed and stored == set(files)
+        held = _check_after_kill(lib_dir, files, set(files), rng, f"seed {seed}, first add")
+        kills, tries, batch = 0, 0, 0
+        while kills < KILLS:
+            tries += 1
+            assert tries <= KILLS + 10, f"seed {seed}: the timed kills keep missing the add"
+            batch += 1
+            folder = root / f"b{batch:02}"
+            files |= _write_batch(folder, batch, rng)
+            moment = plan[kills]
+            hook = None if moment is None else {"step": moment[0], "at": moment[1]}
+            delay = None if moment is not None else rng.uniform(0.0, full)
+            previous = root / f"b{batch - 1:02}"  # with what the last kill left unfinished
+            killed, stored, seconds = server.add(lib_dir, [previous, folder], hook, delay)
+            context = f"seed {seed}, batch {batch}, kill {kills + 1}: {hook or delay}"
+            print(f"{context}: {'killed' if killed else 'finished'} after {seconds:.2f} s")
+            held = _check_after_kill(lib_dir, files, held | stored, rng, context)
+            kills += killed
+    finally:
+        server.close()
 
-        if round_ == 0:
-            # Certainly inside a transaction: stop half-way through the first large file's pages.
-            stalled_on, finished = _run_and_kill(lib_dir, batch, after_files=0, stall_at=500)
-            # Files are stored in the order they are read, so page row 500 is the first large
-            # file's; reading runs ahead while a file is embedded, so a later one may be shown.
-            assert stalled_on.startswith("Reading f") and not finished, context
-        else:
-            _run_and_kill(lib_dir, batch, after_files=rng.randrange(300))
+    with Library(lib_dir) as lib:  # adding everything again finishes what was interrupted
+        report = lib.add(root)
+        assert report.ok and not report.cancelled, seed
+        assert {d.path for d in report.added} == set(files) - held, seed
+        assert {path for path, _ in report.unchanged} == held, seed
+        assert lib.check_integrity() == [], seed
+    _check_after_kill(lib_dir, files, set(files), rng, f"seed {seed}, after the last add")
 
-        with Library(lib_dir) as lib:
-            assert lib.check_integrity() == [], context
-            if round_ == 0:
-                assert lib.find(batch / "f000-large.txt") is None, context  # never half-stored
-            for path, pages in baseline.items():
-                info = lib.find(path)
-                assert info is not None, f"{context}: {path} lost"
-                assert [p.text for p in lib.get(info.id).pages] == pages, context
-            report = lib.add(batch)
-            assert report.ok and not report.cancelled, context
-            assert len(lib.documents()) == total_files, context
-            assert lib.check_integrity() == [], context
-    for round_ in range(5):  # ~40 MB of large files: leave less behind in the temp folder
-        shutil.rmtree(tmp_path / f"batch{round_}")
+
+def test_what_a_killed_save_left_neither_blocks_the_index_nor_stays(lib, tmp_path):
+    lib.add(write(tmp_path / "a.txt", "the first document"))
+    lib.close()
+    # As a process killed while swapping in the keyword index left it, under this process's
+    # id (ids come back after a restart), and a half-written vector file of a dead process.
+    write(lib.dir / f".keywords.old-{os.getpid()}" / "chunk_ids.npy", b"old")
+    write(lib.dir / ".vectors.faiss.999999999-k1ll3d.tmp", b"half a file")
+
+    with Library(lib.dir) as again:
+        report = again.add(write(tmp_path / "b.txt", "the second document"))
+        assert report.ok
+        assert again.search("second", k=1)[0].path == str((tmp_path / "b.txt").resolve())
+        assert again.check_integrity() == []
+    assert sorted(p.name for p in lib.dir.iterdir() if p.name.startswith(".")) == []
+
+
+def test_check_finds_a_keyword_index_with_the_words_of_other_passages(lib, tmp_path):
+    from core.retrieval import KeywordIndex
+
+    lib.add([write(tmp_path / f"{name}.txt", f"all about {name}") for name in ("owl", "elk")])
+    ids = lib._chunk_ids()
+    texts = lib._texts_for(ids)
+    lib.close()
+    # Right passage ids, but each with the other one's words: a search for "owl" finds the elk.
+    KeywordIndex.build(ids, texts[::-1]).save(lib.dir / "keywords")
+
+    with Library(lib.dir) as again:
+        problems = again.check_integrity()
+    assert any("keyword index (on disk) has the words of other passages" in p for p in problems)
