@@ -519,13 +519,14 @@ class MainWindow(QMainWindow):
             self.chat.prompt.setPlainText(question)
             return None
         try:
-            if self.conversation_id is None:
+            if self.conversation_id is None:  # the conversation and its question, together
                 conversation = self.conversations.create(
-                    scope=None if scope == "all" else ids, mode=mode
+                    scope=None if scope == "all" else ids, mode=mode, first_question=question
                 )
                 self.conversation_id = conversation.id
                 self.settings.setValue("window/conversation", conversation.id)
-            self.conversations.add_message(self.conversation_id, "user", question)
+            else:
+                self.conversations.add_message(self.conversation_id, "user", question)
         except LongreadError as e:
             self.notice.show_message(str(e))
             return None

@@ -210,18 +210,36 @@ class Conversations(Transactions):
     # -- writing -------------------------------------------------------------------------
 
     def create(
-        self, title: str = "", *, scope: list[int] | None = None, mode: str = "auto"
+        self,
+        title: str = "",
+        *,
+        scope: list[int] | None = None,
+        mode: str = "auto",
+        first_question: str = "",
     ) -> Conversation:
-        """A new, empty conversation. Without a title, its first question will become one."""
+        """A new conversation. Without a title, its first question will become one.
+
+        With `first_question`, the conversation and that question are saved together or not
+        at all: a crash never leaves an empty conversation behind a question the user asked.
+        """
         scope_json = _scope_json(scope)
         _check_mode(mode)
+        if not isinstance(first_question, str):
+            raise TypeError(f"first_question must be a str, not {type(first_question).__name__}")
+        title = title.strip() or (title_from(first_question) if first_question else "") or ""
         now = _now()
         with self._writing("save") as db:
             cursor = db.execute(
                 "INSERT INTO conversations (title, created_at, updated_at, touched, scope, mode) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (title.strip(), now, now, _next_touch(db), scope_json, mode),
+                (title, now, now, _next_touch(db), scope_json, mode),
             )
+            if first_question:
+                db.execute(
+                    "INSERT INTO messages (conversation_id, role, text, created_at, answer) "
+                    "VALUES (?, 'user', ?, ?, NULL)",
+                    (cursor.lastrowid, first_question, now),
+                )
             return self._get(db, cursor.lastrowid)
 
     def rename(self, conversation_id: int, title: str) -> Conversation:

@@ -132,6 +132,18 @@ def test_an_untitled_conversation_is_named_after_its_first_question(store):
     assert store.get(chat.id).title == "What does the contract say about pets?"
 
 
+def test_a_conversation_started_by_a_question_is_saved_with_it_at_once(store, tmp_path):
+    chat = store.create(scope=[2], mode="rag", first_question="What does it say about pets?")
+    assert chat.title == "What does it say about pets?"
+    [question] = store.messages(chat.id)
+    assert (question.role, question.text) == ("user", "What does it say about pets?")
+    # One transaction: the conversation never exists without the question that started it.
+    with sqlite3.connect(tmp_path / "lib" / FILE_NAME) as db:
+        assert db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 1
+    assert store.create("Kept", first_question="Another?").title == "Kept"
+
+
 def test_a_long_first_question_is_cut_at_a_word_with_an_ellipsis(store):
     question = (
         "Summarise every clause of the agreement that deals with termination, renewal, "
