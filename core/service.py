@@ -161,6 +161,12 @@ def serve() -> None:
     )
     with contextlib.suppress(KeyboardInterrupt):
         _Server(inp, out).serve()
+    # Every write was a transaction and nothing is running: end now, rather than spend seconds
+    # in the model libraries' own teardown while the closing window waits (and then kills us).
+    if (documents := sys.modules.get("core.documents")) is not None:
+        documents.shutdown()  # the document reader, asked to stop rather than left to notice
+    logging.shutdown()
+    os._exit(0)
 
 
 # -- the tasks the window runs -------------------------------------------------------------
