@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from core.modes import tables
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.citations import Source, verified
 
@@ -42,10 +43,14 @@ def messages(request: Request, markers: bool = False) -> list[dict]:
         f"Answer the question in one sentence, using the {'documents' if many else 'document'} "
         "above." + (" Name the page you used, like [p. 3]." if markers else "")
     )
+    # After the documents, so the kept KV cache of the documents still serves every question.
+    texts = [page.text for doc in request.documents for page in doc.pages]
+    found = tables.said(request.question, texts)
     return [
         {
             "role": "user",
-            "content": f"{render(request, markers)}\n\n{instruction}\nQuestion: {request.question}",
+            "content": f"{render(request, markers)}\n\n{found}{instruction}\n"
+            f"Question: {request.question}",
         }
     ]
 

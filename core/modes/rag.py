@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from core.modes import tables
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.citations import Source, content_words, verified
 
@@ -106,13 +107,14 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     numbered = not is_small(backend)
     used, context = pack(request, backend, strong(found), budget, numbered=numbered)
     instruction = INSTRUCTION if numbered else PLAIN_INSTRUCTION
+    found_in_tables = tables.said(request.question, _pages_of(request, strong(found)))
     prompt = [
         {
             "role": "user",
             "content": (
                 f"Question: {request.question}\n\n" if QUESTION_FIRST and not numbered else ""
             )
-            + f"{context}\n\n{instruction}\nQuestion: {request.question}",
+            + f"{context}\n\n{found_in_tables}{instruction}\nQuestion: {request.question}",
         }
     ]
     with watch("generate"):
@@ -175,6 +177,24 @@ def _without_runs_of_numbers(text: str, passages: int) -> str:
     text = _NUMBER.sub(lambda m: m.group(0) if 0 < int(m.group(1)) <= passages else "", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _pages_of(request: Request, passages) -> list[str]:
+    """The whole pages the passages are on: a table's header and caption may be in another
+    passage than the row asked about."""
+    docs = {d.id: d for d in request.documents}
+    texts: list[str] = []
+    seen: set[tuple] = set()
+    for p in passages:
+        doc = docs.get(p.doc_id)
+        if doc is None:
+            texts.append(p.text)
+            continue
+        for page in doc.pages:
+            if p.page_start <= page.number <= p.page_end and (doc.id, page.number) not in seen:
+                seen.add((doc.id, page.number))
+                texts.append(page.text)
+    return texts
 
 
 def _on_its_page(citation, request: Request):
