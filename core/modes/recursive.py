@@ -205,9 +205,9 @@ def _from_search(found: mentions.Result, request: Request, calls: Calls, watch) 
         citations=found.citations,
         mode="recursive",
         reason=(
-            "The question asks which choice the documents never mention. Reading them part by "
-            "part cannot show that something is missing, so every page was searched for each "
-            "choice; one was found nowhere, and each of the others is cited where it appears."
+            "Every page was searched for each choice (a missing thing can only be shown by "
+            "looking everywhere): one was found nowhere, and each of the others is cited where "
+            "it appears."
         ),
         trace=calls.trace,
         timings=watch.total(),

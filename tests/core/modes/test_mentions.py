@@ -80,7 +80,7 @@ def test_the_recursive_mode_answers_it_without_asking_the_model():
     answer = recursive.answer(Request(QUESTION, [town()], None), backend)
     assert answer.text.startswith("C) a tram depot.")
     assert not backend.roots and not backend.subs  # no model call was needed
-    assert "never mention" in answer.reason and len(answer.citations) == 4
+    assert "searched for each choice" in answer.reason and len(answer.citations) == 4
     assert next(s for s in answer.trace if s["step"] == "search")["missing"] == ["a tram depot"]
 
 
