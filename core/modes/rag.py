@@ -107,7 +107,9 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     numbered = not is_small(backend)
     used, context = pack(request, backend, strong(found), budget, numbered=numbered)
     instruction = INSTRUCTION if numbered else PLAIN_INSTRUCTION
-    found_in_tables = tables.said(request.question, _pages_of(request, strong(found)))
+    # The tables of the whole selection, not only of the passages found: a table's rows are
+    # numbers that match a question's words poorly, so its passage is often not among them.
+    found_in_tables = tables.said(request.question, _all_pages(request, strong(found)))
     prompt = [
         {
             "role": "user",
@@ -179,22 +181,11 @@ def _without_runs_of_numbers(text: str, passages: int) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def _pages_of(request: Request, passages) -> list[str]:
-    """The whole pages the passages are on: a table's header and caption may be in another
-    passage than the row asked about."""
-    docs = {d.id: d for d in request.documents}
-    texts: list[str] = []
-    seen: set[tuple] = set()
-    for p in passages:
-        doc = docs.get(p.doc_id)
-        if doc is None:
-            texts.append(p.text)
-            continue
-        for page in doc.pages:
-            if p.page_start <= page.number <= p.page_end and (doc.id, page.number) not in seen:
-                seen.add((doc.id, page.number))
-                texts.append(page.text)
-    return texts
+def _all_pages(request: Request, passages) -> list[str]:
+    """Every page of the selected documents (passages too, for a document not loaded)."""
+    texts = [page.text for doc in request.documents for page in doc.pages]
+    loaded = {d.id for d in request.documents}
+    return texts + [p.text for p in passages if p.doc_id not in loaded]
 
 
 def _on_its_page(citation, request: Request):
