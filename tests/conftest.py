@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
 import tempfile
 
@@ -12,8 +14,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
-# Converted models and saved KV caches: one fresh folder per test session, never the user's.
+# Converted models and saved KV caches: one fresh folder per test session, never the user's,
+# removed when the session ends (it holds ~2 GB of converted models and caches).
 os.environ["LONGREAD_CACHE"] = tempfile.mkdtemp(prefix="longread-test-cache-")
+atexit.register(shutil.rmtree, os.environ["LONGREAD_CACHE"], ignore_errors=True)
 
 
 def _is_loopback(address) -> bool:

@@ -60,6 +60,22 @@ class Source:
     def of_page(cls, doc: Document, page: Page) -> Source:
         return cls(doc.id, doc.title, page.number, page.label, doc.page_unit, page.start, page.text)
 
+    def cite(self, start: int, end: int) -> Citation:
+        """A citation of `text[start:end]` (spaces at either end left out)."""
+        quote = self.text[start:end]
+        start += len(quote) - len(quote.lstrip())
+        end -= len(quote) - len(quote.rstrip())
+        return Citation(
+            doc_id=self.doc_id,
+            title=self.title,
+            page=self.page,
+            page_label=self.page_label,
+            page_unit=self.page_unit,
+            start=self.offset + start,
+            end=self.offset + max(start, end),
+            quote=self.text[start : max(start, end)],
+        )
+
 
 def verified(
     answer: str, sources: Iterable[Source], *, limit: int = 3, question: str = ""
@@ -87,18 +103,7 @@ def verified(
         if key in seen:
             continue
         seen.add(key)
-        out.append(
-            Citation(
-                doc_id=s.doc_id,
-                title=s.title,
-                page=s.page,
-                page_label=s.page_label,
-                page_unit=s.page_unit,
-                start=s.offset + start,
-                end=s.offset + end,
-                quote=s.text[start:end],
-            )
-        )
+        out.append(s.cite(start, end))
         if len(out) == limit:
             break
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from core.documents.models import Document, Page
 from core.modes.base import Citation
-from core.modes.citations import content_words
+from core.modes.citations import Source, content_words
 
 # "not mentioned", "never named", "does not appear", "not referred to … anywhere", "nowhere".
 ABSENCE = re.compile(
@@ -148,17 +148,7 @@ def answer(question: str, documents: list[Document]) -> Result | None:
         for doc, page, normal in pages:
             span = _find(choice.text, page.text, normal)
             if span is not None:
-                start, end = span
-                found[choice.text] = Citation(
-                    doc_id=doc.id,
-                    title=doc.title,
-                    page=page.number,
-                    page_label=page.label,
-                    page_unit=doc.page_unit,
-                    start=page.start + start,
-                    end=page.start + end,
-                    quote=page.text[start:end].strip(),
-                )
+                found[choice.text] = Source.of_page(doc, page).cite(*span)
                 break
         else:
             missing.append(choice)
