@@ -137,7 +137,9 @@ def test_adding_the_whole_folder_adds_the_good_files_and_names_every_bad_one(
     tmp_path, good_documents
 ):
     with Library(tmp_path / "library") as lib:
-        lib.embedder.embed_query("warm up")  # the model's own memory is not the files' doing
+        # The model's own memory is not the files' doing: load it, and let it size its working
+        # memory for a full batch of the longest passages, before measuring.
+        lib.embedder.embed(["warm up " * 200] * lib.embedder.batch_size)
         rss_before, peak_before = _rss_bytes(), _peak_rss_bytes()
         started = time.monotonic()
         report = lib.add(FOLDER)
