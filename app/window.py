@@ -447,16 +447,12 @@ class MainWindow(QMainWindow):
 
     def unwatch_folder(self, folder: str) -> Job:
         """Stop watching a folder now; its documents stay as they are."""
-        self._forget_folder(folder)
-        job = Job(
+        return self._folder_job(
+            folder,
             f"Stopping watching {Path(folder).name}",
             "core.service:unwatch_folder",
-            library_dir=str(self.library.dir),
-            folder=folder,
+            lambda _result: self._unwatched(folder),
         )
-        job.finished.connect(lambda _result: self._unwatched(folder))
-        job.failed.connect(self._folder_job_failed)
-        return self._submit(job)
 
     def _unwatched(self, folder: str) -> None:
         self._watched_folders()
@@ -466,14 +462,18 @@ class MainWindow(QMainWindow):
 
     def remove_folder(self, folder: str) -> Job:
         """Take a watched folder and its documents out of the library (the files stay)."""
-        self._forget_folder(folder)
-        job = Job(
+        return self._folder_job(
+            folder,
             f"Removing the folder {Path(folder).name}",
             "core.service:remove_folder",
-            library_dir=str(self.library.dir),
-            folder=folder,
+            self._folder_removed,
         )
-        job.finished.connect(self._folder_removed)
+
+    def _folder_job(self, folder: str, title: str, task: str, done) -> Job:
+        """Stop watching `folder` in this window at once, and run `task` on it in the engine."""
+        self._forget_folder(folder)
+        job = Job(title, task, library_dir=str(self.library.dir), folder=folder)
+        job.finished.connect(done)
         job.failed.connect(self._folder_job_failed)
         return self._submit(job)
 
