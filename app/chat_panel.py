@@ -396,7 +396,7 @@ class ChatPanel(QWidget):
         return widget
 
     def show_messages(self, messages) -> None:
-        """Show a stored conversation (core.conversations.Message list)."""
+        """Show a stored conversation (core.library.conversations.Message list)."""
         self.clear()
         for message in messages:
             if message.role == "user":

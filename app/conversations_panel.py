@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.conversations import UNTITLED, Conversation
+from core.library.conversations import UNTITLED, Conversation
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 

@@ -1,21 +1,21 @@
 """The settings dialog: which model answers and where it runs, and the window's own preferences.
 
-Engine values (the model spec and the device) are saved in core.settings.Settings, which the
-command line shares. Window preferences are saved in QSettings under THEME_KEY,
-ANSWER_TOKENS_KEY, EMBEDDER_KEY and LIBRARY_DIR_KEY; the helpers at the top read them back
-with their defaults.
+Engine values (the model, the device, the library folder, model servers on the local network)
+are saved in core.settings.Settings, which the engine and the command line read too. Window
+preferences are saved in QSettings under THEME_KEY and ANSWER_TOKENS_KEY; the helpers at the top
+read them back with their defaults.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QCompleter,
     QDialog,
@@ -34,17 +34,17 @@ from PySide6.QtWidgets import (
 
 from app.theme import THEMES, apply_theme, is_dark
 from core.errors import ModelError
-from core.llm.spec import on_this_machine, parse
+from core.llm.openai_backend import CHECK_TIMEOUT_S, check_server
+from core.llm.spec import parse
 from core.paths import default_library_dir
 from core.settings import Settings
 
 THEME_KEY = "theme"
 ANSWER_TOKENS_KEY = "answer_tokens"
-EMBEDDER_KEY = "embedder"
+# Where earlier versions kept the library folder; moved into Settings once (adopt_library_dir).
 LIBRARY_DIR_KEY = "library_dir"
 
 DEFAULT_ANSWER_TOKENS = 384
-DEFAULT_EMBEDDER = "default"  # core.embeddings.resolve_model's name for the built-in model
 
 ANSWER_LENGTHS = (
     ("Short (128 tokens)", 128),
@@ -58,9 +58,7 @@ DEVICE_CHOICES = (
     ("NVIDIA GPU (cuda)", "cuda"),
     ("Apple GPU (mps)", "mps"),
 )
-EMBEDDER_CHOICES = (("all-MiniLM-L6-v2 (built in)", DEFAULT_EMBEDDER),)
-
-TEST_TIMEOUT_S = 5.0  # "Test connection" gives up after this long without an answer
+TEST_TIMEOUT_S = CHECK_TIMEOUT_S  # "Test connection" gives up after this long without an answer
 SERVER_EXAMPLE = "http://127.0.0.1:8080/v1"
 
 
@@ -76,10 +74,20 @@ def answer_tokens(settings: QSettings) -> int:
     return value if value > 0 else DEFAULT_ANSWER_TOKENS
 
 
-def library_dir(settings: QSettings) -> Path:
-    """The library folder the window opens at start."""
+def adopt_library_dir(settings: QSettings) -> None:
+    """A library folder chosen in an earlier version (kept in Qt's settings) moves into the
+    shared settings, so the command line opens the same library as the window."""
     value = settings.value(LIBRARY_DIR_KEY, "")
-    return Path(str(value)).expanduser() if value else default_library_dir()
+    if not value:
+        return
+    engine = Settings.load()
+    if not engine.library:
+        engine.library = str(Path(str(value)).expanduser())
+        try:
+            engine.save()
+        except OSError:
+            return  # kept in Qt's settings; tried again at the next start
+    settings.remove(LIBRARY_DIR_KEY)
 
 
 def theme_name(settings: QSettings) -> str:
@@ -88,75 +96,7 @@ def theme_name(settings: QSettings) -> str:
     return value if value in THEMES else "system"
 
 
-def embedder(settings: QSettings) -> str:
-    """The embedding model, as core.embeddings.resolve_model takes it ("default": built in)."""
-    return str(settings.value(EMBEDDER_KEY, DEFAULT_EMBEDDER) or DEFAULT_EMBEDDER)
-
-
-# -- testing a model server --------------------------------------------------------------------
-
-
-def _reason(error: Exception) -> str:
-    text = str(error) or type(error).__name__
-    low = text.lower()
-    if "refused" in low:
-        return "connection refused"
-    names = ("name or service not known", "nodename nor servname", "getaddrinfo failed")
-    if any(n in low for n in names) or "name resolution" in low:
-        return "no computer has that name"
-    if "unreachable" in low:
-        return "the network is unreachable"
-    return re.sub(r"^\[Errno -?\d+\]\s*", "", text)
-
-
-def connected_message(models: list[str]) -> str:
-    if not models:
-        return "Connected, but the server lists no models."
-    shown = ", ".join(models[:3]) + (", …" if len(models) > 3 else "")
-    return f"Connected: {len(models)} model{'' if len(models) == 1 else 's'} ({shown})"
-
-
-def check_server(url: str, timeout: float = TEST_TIMEOUT_S) -> tuple[bool, str, list[str]]:
-    """Ask an OpenAI-compatible server for its models (GET {url}/models).
-
-    Returns (True, "Connected: …", model names) or (False, a readable failure, []).
-    Blocks for up to `timeout` seconds: call it off the GUI thread.
-    """
-    import httpx
-
-    base = url.rstrip("/")
-    if not on_this_machine(base):
-        return False, (
-            f"{base} is on another computer. Longread only talks to model servers on this one, "
-            "so your documents never leave it."
-        ), []
-    check = "Check that the server is running and that the address is right."
-    try:
-        with httpx.Client(timeout=httpx.Timeout(timeout), trust_env=False) as client:
-            response = client.get(f"{base}/models")
-    except httpx.TimeoutException:
-        return False, f"Could not reach {base}: no answer within {timeout:.0f} seconds. {check}", []
-    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as e:
-        return False, f"Could not reach {base}: {_reason(e)}. {check}", []
-    if response.status_code == 404:
-        hint = "" if base.endswith("/v1") else " Does the address need /v1 at the end?"
-        return False, f"The server at {base} has no model list at {base}/models.{hint}", []
-    if response.status_code >= 400:
-        status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-        return False, f"The server at {base} answered with an error ({status}).", []
-    not_openai = (
-        f"Something answered at {base}, but not like an OpenAI-compatible model server. "
-        "Check that the address points at the model server and ends in /v1."
-    )
-    try:
-        data = response.json()
-    except ValueError:
-        return False, not_openai, []
-    models = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(models, list):
-        return False, not_openai, []
-    names = [str(m["id"]) for m in models if isinstance(m, dict) and m.get("id")]
-    return True, connected_message(names), names
+# -- testing a model server (core.llm.openai_backend.check_server, on a pool thread) ---------
 
 
 class _TestSignals(QObject):
@@ -166,14 +106,15 @@ class _TestSignals(QObject):
 class ConnectionTest(QRunnable):
     """Runs check_server on a pool thread and reports through `signals.done`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, allow_lan: bool) -> None:
         super().__init__()
         self.url = url
+        self.allow_lan = allow_lan
         self.signals = _TestSignals()
 
     def run(self) -> None:
         try:
-            ok, message, names = check_server(self.url)
+            ok, message, names = check_server(self.url, allow_lan=self.allow_lan)
         except Exception as e:  # a failure is shown in the dialog, never a crash
             ok, message, names = False, f"Testing {self.url} failed: {e}", []
         self.signals.done.emit(ok, message, names)
@@ -215,7 +156,7 @@ def _note(text: str) -> QLabel:
 
 
 class SettingsDialog(QDialog):
-    """Model, device, embedder, library location, theme and answer length. OK saves them all."""
+    """Model, device, library location, theme and answer length. OK saves them all."""
 
     def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
@@ -291,6 +232,19 @@ class SettingsDialog(QDialog):
         url_row.addWidget(self.test_button)
         server_layout.addLayout(url_row)
         server_layout.addWidget(server_name)
+        self.allow_lan = QCheckBox("Allow model servers on my local network")
+        _named(
+            self.allow_lan,
+            "Allow model servers on my local network",
+            "Also use servers at private network addresses, not only on this computer",
+        )
+        self.lan_note = _note(
+            "The text of your documents is then sent to that computer. Servers on the internet "
+            "are never used."
+        )
+        self.allow_lan.toggled.connect(self._update_enabled)
+        server_layout.addWidget(self.allow_lan)
+        server_layout.addWidget(self.lan_note)
         server_layout.addWidget(self.test_result)
 
         self.device = QComboBox()
@@ -315,10 +269,6 @@ class SettingsDialog(QDialog):
         for text, value in ANSWER_LENGTHS:
             self.answer_length.addItem(text, value)
         _named(self.answer_length, "Answer length", "The longest answer, in tokens")
-        self.embedder = QComboBox()
-        for text, value in EMBEDDER_CHOICES:
-            self.embedder.addItem(text, value)
-        _named(self.embedder, "Embedding model", "The model that finds passages for a question")
         self.library_path = QLineEdit()
         self.library_path.setPlaceholderText(str(default_library_dir()))
         _named(self.library_path, "Library location", "The folder where the library is kept")
@@ -333,7 +283,6 @@ class SettingsDialog(QDialog):
         search_box = QGroupBox("Answers and search")
         search_form = QFormLayout(search_box)
         search_form.addRow("Answer length:", self.answer_length)
-        search_form.addRow("Embedding model:", self.embedder)
         search_form.addRow("Library location:", library_row)
         search_form.addRow("", self.library_note)
 
@@ -426,10 +375,9 @@ class SettingsDialog(QDialog):
         self._select(self.device, engine.device or "auto", f"{engine.device}")
         tokens = answer_tokens(self.qsettings)
         self._select(self.answer_length, tokens, f"Custom ({tokens} tokens)")
-        name = embedder(self.qsettings)
-        self._select(self.embedder, name, name)
         self._select(self.theme, theme_name(self.qsettings), "")
-        self.library_path.setText(str(library_dir(self.qsettings)))
+        self.library_path.setText(str(engine.library_dir()))
+        self.allow_lan.setChecked(engine.allow_lan_servers)
 
     @staticmethod
     def _select(combo: QComboBox, value, label: str) -> None:
@@ -443,6 +391,7 @@ class SettingsDialog(QDialog):
     def _update_enabled(self) -> None:
         self.local_row.setEnabled(self.model_local.isChecked())
         self.server_rows.setEnabled(self.model_server.isChecked())
+        self.lan_note.setVisible(self.allow_lan.isChecked())
 
     # -- choosing files ------------------------------------------------------------------------
 
@@ -507,7 +456,7 @@ class SettingsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self._show_test_result(True, f"Testing {url}…")
-        job = ConnectionTest(url)
+        job = ConnectionTest(url, self.allow_lan.isChecked())
         self._test_signals = job.signals
         job.signals.done.connect(self._on_tested)
         QThreadPool.globalInstance().start(job)
@@ -552,7 +501,7 @@ class SettingsDialog(QDialog):
                 raise _Invalid(problem, self.server_url)
             spec = f"openai:{url}" + (f"#{name}" if name else "")
             try:
-                parse(spec)
+                parse(spec, allow_lan=self.allow_lan.isChecked())
             except ModelError as e:
                 raise _Invalid(str(e), self.server_url) from None
             return spec
@@ -628,6 +577,8 @@ class SettingsDialog(QDialog):
         engine = Settings.load()  # read again: the command line may have changed it meanwhile
         engine.model = spec
         engine.device = self.device.currentData()
+        engine.library = "" if library is None else str(library)
+        engine.allow_lan_servers = self.allow_lan.isChecked()
         if spec != "default" and spec not in engine.models:
             engine.models.append(spec)
         try:
@@ -639,11 +590,7 @@ class SettingsDialog(QDialog):
         theme = self.theme.currentData()
         self.qsettings.setValue(THEME_KEY, theme)
         self.qsettings.setValue(ANSWER_TOKENS_KEY, int(self.answer_length.currentData()))
-        self.qsettings.setValue(EMBEDDER_KEY, self.embedder.currentData())
-        if library is None:
-            self.qsettings.remove(LIBRARY_DIR_KEY)
-        else:
-            self.qsettings.setValue(LIBRARY_DIR_KEY, str(library))
+        self.qsettings.remove(LIBRARY_DIR_KEY)
         self.qsettings.sync()
         app = QApplication.instance()
         if app is not None:

@@ -30,17 +30,19 @@ from app.conversations_panel import ConversationsPanel
 from app.library_panel import LibraryPanel
 from app.source_panel import SourcePanel
 from app.workers import Engine, Job
-from core.conversations import Conversations
+from core import settings as core_settings
+from core.documents import FORMATS
 from core.errors import LongreadError
 from core.library import Library, owning_folder
+from core.library.conversations import Conversations
 from core.paths import user_dir
 from core.watch import FolderWatcher
 
 log = logging.getLogger("longread.app")
 
-FILE_FILTER = (
-    "Documents (*.pdf *.docx *.epub *.txt *.md *.markdown *.html *.htm *.csv *.tsv);;All files (*)"
-)
+# Every extension the readers take (core.documents.FORMATS), so the dialog offers no file that
+# is then refused.
+FILE_FILTER = f"Documents ({' '.join('*' + suffix for suffix in FORMATS)});;All files (*)"
 SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample" / "harbor-report.pdf"
 
 
@@ -220,6 +222,8 @@ class MainWindow(QMainWindow):
         self.refresh_conversations()
         self._reopen_last_conversation()
         self._start_watching()
+        if said := core_settings.take_notices():  # a damaged settings file, set aside
+            self.notice.show_message(" ".join(said))
         if app := QApplication.instance():
             app.installEventFilter(self)
         if preload:
@@ -263,9 +267,11 @@ class MainWindow(QMainWindow):
     # -- the library -------------------------------------------------------------------------
 
     def _library_dir(self) -> Path:
-        from app.settings_dialog import library_dir
+        """The library folder in the shared settings (the one `longread list` opens too)."""
+        from app.settings_dialog import adopt_library_dir
 
-        return library_dir(self.settings)
+        adopt_library_dir(self.settings)
+        return core_settings.library_dir()
 
     def refresh(self) -> None:
         try:

@@ -31,11 +31,14 @@ class Device:
 
 
 def choose(requested: str | None = None) -> Device:
-    """The device for `requested` ("auto", "cuda", "mps", "cpu"; default $LONGREAD_DEVICE, auto).
+    """The device for `requested` ("auto", "cuda", "mps", "cpu"; for "auto" or None,
+    $LONGREAD_DEVICE if set, else the fastest there is).
 
     Raises ModelError if the requested device is not available on this computer.
     """
-    requested = (requested or os.environ.get("LONGREAD_DEVICE") or "auto").lower()
+    requested = (requested or "auto").lower()
+    if requested == "auto":  # $LONGREAD_DEVICE decides where the settings leave it open
+        requested = (os.environ.get("LONGREAD_DEVICE") or "auto").lower()
     if requested not in DEVICES:
         raise ModelError(f"Unknown device “{requested}”.", f"Choose one of: {', '.join(DEVICES)}.")
     return _choose(requested)

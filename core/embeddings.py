@@ -312,14 +312,18 @@ def embed_cached(
     return np.stack([np.asarray(known[h], dtype=np.float32) for h in hashes]), len(missing)
 
 
-_default: Embedder | None = None
+_defaults: dict[str, Embedder] = {}
 _default_lock = threading.Lock()
 
 
-def default_embedder() -> Embedder:
-    """The built-in model, shared by every library in this process (it is loaded once)."""
-    global _default
+def default_embedder(device: str | None = None) -> Embedder:
+    """The built-in model on `device` (default: the device in the settings, the one the
+    language model uses too), shared by every library in this process (loaded once)."""
+    if device is None:
+        from core.settings import Settings
+
+        device = Settings.load().device or "auto"
     with _default_lock:
-        if _default is None:
-            _default = Embedder()
-        return _default
+        if device not in _defaults:
+            _defaults[device] = Embedder(device=device)
+        return _defaults[device]

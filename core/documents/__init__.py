@@ -54,6 +54,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     ".xhtml": ("html", "html"),
     ".epub": ("epub", "epub"),
     ".csv": ("csv", "csv"),
+    ".tsv": ("tsv", "csv"),  # the CSV reader, with tabs between the cells
+    ".tab": ("tsv", "csv"),
 }
 
 ProgressCallback = Callable[[int, int, str], None]

@@ -1,4 +1,5 @@
-"""CSV tables: rows as "column: value" lines, a page per block of rows, each page with the header.
+"""CSV and TSV tables: rows as "column: value" lines, a page per block of rows, each page with
+the header.
 
 Each row is written with its column names so that any page, and any passage cut from it, can be
 understood on its own. Page labels give the rows' line numbers in the file ("rows 2–41").
@@ -35,12 +36,15 @@ def _columns_line(header: list[str]) -> str:
 
 
 def extract(path: Path, *, password=None, limits=None, on_progress=None) -> Extracted:
-    text = CONTROL_CHARS.sub("", read_text(path, "CSV"))
-    sample = text[:65536]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    tabs = path.suffix.lower() in (".tsv", ".tab")
+    text = CONTROL_CHARS.sub("", read_text(path, "TSV" if tabs else "CSV"))
+    if tabs:  # tabs by definition; cells may hold commas, which would fool the sniffer
+        dialect = csv.excel_tab
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
     csv.field_size_limit(_MAX_FIELD)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:

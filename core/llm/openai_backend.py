@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
 
 from core.errors import ModelError
 from core.llm.base import GenerationStats, Message, StopScanner
-from core.llm.spec import ModelSpec
+from core.llm.spec import ModelSpec, server_refusal
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 600.0  # a big prompt on a slow server can take minutes before the first token
 FALLBACK_WINDOW = 4096  # used only when the server does not say its window
 CHARS_PER_TOKEN = 3.0  # a cautious estimate when the server cannot count tokens
+CHECK_TIMEOUT_S = 5.0  # Settings' "Test connection" gives up after this long without an answer
+
+# Which token-counting route each server has (by its root address), learnt once per run:
+# "vllm", "llamacpp", or NO_ROUTE for servers without one (Ollama, LM Studio), which are then
+# not asked again on every count.
+NO_ROUTE = "none"
+_tokenize_routes: dict[str, str] = {}
 
 
 class OpenAIBackend:
@@ -36,13 +44,13 @@ class OpenAIBackend:
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S), trust_env=False
         )
         self.last_stats = GenerationStats()
+        self._routes_missing: set[str] = set()
         models = self._get_json(f"{self.base}/models").get("data") or []
         info = next((m for m in models if m.get("id") == spec.model), models[0] if models else {})
         self.model = spec.model or info.get("id", "")
         self.name = f"{self.model or 'model'} (server at {self.base})"
         self.window_known = True
         self.context_window = self._window(info)
-        self._tokenize_route: str | None = None
 
     # -- talking to the server --------------------------------------------------------------
 
@@ -116,24 +124,51 @@ class OpenAIBackend:
 
     def count_tokens(self, text: str) -> int:
         """The server's own count where it offers one (vLLM, llama.cpp), else an estimate."""
-        routes = [self._tokenize_route] if self._tokenize_route else ["vllm", "llamacpp"]
-        for route in routes:
-            try:
-                if route == "vllm":
-                    data = self._get_json(
-                        f"{self.root}/tokenize", "POST", {"model": self.model, "prompt": text}
-                    )
-                    count = data.get("count", len(data.get("tokens") or []))
-                else:
-                    data = self._get_json(f"{self.root}/tokenize", "POST", {"content": text})
-                    count = len(data.get("tokens") or [])
-                if isinstance(count, int) and (count or not text):
-                    self._tokenize_route = route
-                    return count
-            except ModelError:
-                continue
-        self._tokenize_route = None
-        return int(len(text) / CHARS_PER_TOKEN) + 1
+        known = _tokenize_routes.get(self.root)
+        if known == NO_ROUTE:
+            return _estimate(text)
+        for route in [known] if known else ["vllm", "llamacpp"]:
+            count = self._count_on(route, text)
+            if count is not None:
+                _tokenize_routes[self.root] = route
+                return count
+        return _estimate(text)
+
+    def _count_on(self, route: str, text: str) -> int | None:
+        """The count from one route; None if this server has no such route (then, once both
+        are missing, it is not asked again) or could not answer this time."""
+        import httpx
+
+        if route == "vllm":
+            body: dict = {"model": self.model, "prompt": text}
+        else:
+            body = {"content": text}
+        try:
+            response = self.client.post(f"{self.root}/tokenize", json=body)
+        except httpx.HTTPError:
+            return None  # unreachable just now: try again next time
+        if response.status_code in (408, 429) or response.status_code >= 500:
+            return None  # busy or failing just now: try again next time
+        if response.status_code >= 400:  # no such route, or not this body (404, 405, 422...)
+            self._missing(route)
+            return None
+        try:
+            data = response.json()
+            count = data.get("count", len(data.get("tokens") or [])) if route == "vllm" else (
+                len(data.get("tokens") or [])
+            )
+        except (ValueError, AttributeError, TypeError):
+            self._missing(route)
+            return None
+        if isinstance(count, int) and (count or not text):
+            return count
+        self._missing(route)
+        return None
+
+    def _missing(self, route: str) -> None:
+        self._routes_missing.add(route)
+        if {"vllm", "llamacpp"} <= self._routes_missing:
+            _tokenize_routes[self.root] = NO_ROUTE
 
     def fits(self, prompt_tokens: int, max_new_tokens: int = 512) -> bool:
         # The server manages its own memory; the window is the limit we can know.
@@ -234,3 +269,73 @@ class OpenAIBackend:
             lines.put(("error", self._unreachable(e)))
         except Exception as e:  # anything else still ends the answer with a readable error
             lines.put(("error", ModelError(f"Reading the server's answer failed: {e}")))
+
+
+def _estimate(text: str) -> int:
+    return int(len(text) / CHARS_PER_TOKEN) + 1
+
+
+# -- Settings' "Test connection" ------------------------------------------------------------
+
+
+def _reason(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    low = text.lower()
+    if "refused" in low:
+        return "connection refused"
+    names = ("name or service not known", "nodename nor servname", "getaddrinfo failed")
+    if any(n in low for n in names) or "name resolution" in low:
+        return "no computer has that name"
+    if "unreachable" in low:
+        return "the network is unreachable"
+    return re.sub(r"^\[Errno -?\d+\]\s*", "", text)
+
+
+def connected_message(models: list[str]) -> str:
+    if not models:
+        return "Connected, but the server lists no models."
+    shown = ", ".join(models[:3]) + (", …" if len(models) > 3 else "")
+    return f"Connected: {len(models)} model{'' if len(models) == 1 else 's'} ({shown})"
+
+
+def check_server(
+    url: str, timeout: float = CHECK_TIMEOUT_S, *, allow_lan: bool | None = None
+) -> tuple[bool, str, list[str]]:
+    """Ask an OpenAI-compatible server for its models (GET {url}/models).
+
+    Returns (True, "Connected: …", model names) or (False, a readable failure, []). A server
+    Longread may not use (see core.llm.spec.server_refusal) is not contacted at all.
+    Blocks for up to `timeout` seconds: call it off the GUI thread.
+    """
+    import httpx
+
+    base = url.rstrip("/")
+    if refusal := server_refusal(base, allow_lan):
+        return False, f"{refusal[0]} {refusal[1]}", []
+    check = "Check that the server is running and that the address is right."
+    try:
+        with httpx.Client(timeout=httpx.Timeout(timeout), trust_env=False) as client:
+            response = client.get(f"{base}/models")
+    except httpx.TimeoutException:
+        return False, f"Could not reach {base}: no answer within {timeout:.0f} seconds. {check}", []
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as e:
+        return False, f"Could not reach {base}: {_reason(e)}. {check}", []
+    if response.status_code == 404:
+        hint = "" if base.endswith("/v1") else " Does the address need /v1 at the end?"
+        return False, f"The server at {base} has no model list at {base}/models.{hint}", []
+    if response.status_code >= 400:
+        status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+        return False, f"The server at {base} answered with an error ({status}).", []
+    not_openai = (
+        f"Something answered at {base}, but not like an OpenAI-compatible model server. "
+        "Check that the address points at the model server and ends in /v1."
+    )
+    try:
+        data = response.json()
+    except ValueError:
+        return False, not_openai, []
+    models = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(models, list):
+        return False, not_openai, []
+    names = [str(m["id"]) for m in models if isinstance(m, dict) and m.get("id")]
+    return True, connected_message(names), names

@@ -53,8 +53,12 @@ def default_model_path() -> Path:
     return path
 
 
-def parse(text: str | None) -> ModelSpec:
-    """Parse a spec string; raises ModelError with an example of the right form."""
+def parse(text: str | None, *, allow_lan: bool | None = None) -> ModelSpec:
+    """Parse a spec string; raises ModelError with an example of the right form.
+
+    allow_lan: whether a model server on the local network is accepted (default: the user's
+    setting, see core.settings.lan_servers_allowed); servers elsewhere are always refused.
+    """
     text = (text or "default").strip()
     if text == "default":
         return ModelSpec("gguf", str(default_model_path()), text=text)
@@ -72,12 +76,8 @@ def parse(text: str | None) -> ModelSpec:
             raise ModelError(
                 f"“{url}” is not a server address.", "Write it like http://127.0.0.1:8080/v1"
             )
-        if not on_this_machine(url):
-            raise ModelError(
-                f"“{url}” is a server on another computer. Longread only talks to model servers "
-                "on this one, so your documents never leave it.",
-                "Run the server here and use an address like http://127.0.0.1:8080/v1",
-            )
+        if problem := server_refusal(url, allow_lan):
+            raise ModelError(*problem)
         return ModelSpec("openai", url.rstrip("/"), model, text)
     path = Path(rest).expanduser()
     if not path.exists():
@@ -92,6 +92,34 @@ def parse(text: str | None) -> ModelSpec:
     return ModelSpec(kind, str(path.resolve()), text=text)
 
 
+def server_refusal(url: str, allow_lan: bool | None = None) -> tuple[str, str] | None:
+    """Why Longread will not send documents to the server at `url` (message, what to do), or
+    None if it may: a server on this computer always; one on the local network only with the
+    opt-in (allow_lan; default: the user's setting); any other never."""
+    if on_this_machine(url):
+        return None
+    if allow_lan is None:
+        from core.settings import lan_servers_allowed
+
+        allow_lan = lan_servers_allowed()
+    if on_local_network(url):
+        if allow_lan:
+            return None
+        return (
+            f"“{url}” is a server on another computer of your local network. Longread only "
+            "talks to model servers on this computer unless you allow servers on your local "
+            "network; then the text of your documents is sent to that computer.",
+            "Turn on “Allow model servers on my local network” in Settings (or add "
+            "--allow-lan-server on the command line), or run the server on this computer.",
+        )
+    return (
+        f"“{url}” is a server on another computer, neither this one nor one of your local "
+        "network. Longread never sends your documents to a server on the internet.",
+        "Run the server on this computer (http://127.0.0.1:8080/v1), or on a computer of your "
+        "local network and give its address (like http://192.168.1.20:8000/v1).",
+    )
+
+
 def on_this_machine(url: str) -> bool:
     """Whether the server's address is this computer (localhost or a loopback address)."""
     try:
@@ -104,3 +132,29 @@ def on_this_machine(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# The local network: private ranges (RFC 1918, IPv6 unique local) and link-local addresses.
+# Carrier-grade NAT (100.64.0.0/10) is left out: it is shared with other customers.
+LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+              "fc00::/7", "fe80::/10")
+)
+
+
+def on_local_network(url: str) -> bool:
+    """Whether the server's address is on the local network: a private or link-local IP
+    address, written as such. Names are not resolved (a name can point anywhere), so a server
+    on the local network is given by its address."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])  # fe80::1%eth0: the zone is no part
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in LOCAL_NETWORKS)

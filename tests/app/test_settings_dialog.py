@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import settings_dialog
-from app.settings_dialog import SettingsDialog, answer_tokens, embedder, library_dir, theme_name
+from app.settings_dialog import SettingsDialog, adopt_library_dir, answer_tokens, theme_name
 from app.theme import apply_theme, is_dark
+from core.llm import openai_backend
 from core.paths import default_library_dir, user_dir
-from core.settings import Settings
+from core.settings import Settings, library_dir
 
 MODELS = ["llama3", "mistral", "qwen2.5"]
 
@@ -116,16 +118,17 @@ def _choose(combo: QComboBox, value) -> None:
 
 def test_defaults_before_anything_is_saved(dialog, qsettings):
     assert answer_tokens(qsettings) == 384
-    assert library_dir(qsettings) == default_library_dir()
+    assert library_dir() == default_library_dir()
     assert theme_name(qsettings) == "system"
-    assert embedder(qsettings) == "default"
     assert dialog.model_default.isChecked()
     assert dialog.device.currentData() == "auto"
     assert dialog.answer_length.currentData() == 384
     assert dialog.theme.currentData() == "system"
-    assert dialog.embedder.count() == 1 and "all-MiniLM-L6-v2" in dialog.embedder.currentText()
     assert dialog.library_path.text() == str(default_library_dir())
     assert not dialog.local_row.isEnabled() and not dialog.server_rows.isEnabled()
+    assert not dialog.allow_lan.isChecked()
+    # One embedding model exists, so there is nothing to choose (and no setting that does nothing)
+    assert not any("embed" in w.accessibleName().lower() for w in dialog.findChildren(QComboBox))
 
 
 def test_choices_persist_and_show_again(qtbot, dialog, qapp):
@@ -145,8 +148,8 @@ def test_choices_persist_and_show_again(qtbot, dialog, qapp):
     assert engine.device == "cpu"
     stored = QSettings()
     assert theme_name(stored) == "dark" and answer_tokens(stored) == 768
-    assert embedder(stored) == "default"
-    assert stored.value("library_dir") is None  # the default folder is not pinned
+    assert engine.library == ""  # the default folder is not pinned
+    assert stored.value("library_dir") is None
     assert is_dark(qapp)  # the new look is applied at once
 
     again = SettingsDialog()
@@ -226,7 +229,9 @@ def test_an_address_that_is_not_a_url_is_explained(qtbot, dialog):
     assert not (user_dir() / "settings.json").exists()
 
 
-def test_the_library_location_is_saved(qtbot, dialog, tmp_path, monkeypatch):
+def test_the_library_location_is_saved_where_the_command_line_reads_it(
+    qtbot, dialog, tmp_path, monkeypatch, private_home
+):
     chosen = tmp_path / "my library"
     chosen.mkdir()
     monkeypatch.setattr(
@@ -236,7 +241,32 @@ def test_the_library_location_is_saved(qtbot, dialog, tmp_path, monkeypatch):
     assert "next time" in dialog.library_note.text()
     _click(qtbot, _ok(dialog))
     assert not dialog.isVisible()
-    assert library_dir(QSettings()) == chosen
+    assert library_dir() == chosen
+    assert Settings.load().library == str(chosen)
+
+    # `longread list` (no --library) opens the library chosen in the window.
+    listed = subprocess.run(
+        [sys.executable, "-m", "app.entry", "list", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    assert json.loads(listed.stdout) == []
+    assert (chosen / "catalog.sqlite").exists()
+    assert not (private_home / "library").exists()
+
+
+def test_a_library_folder_from_an_earlier_version_moves_to_the_shared_settings(
+    qsettings, tmp_path
+):
+    earlier = tmp_path / "old choice"
+    qsettings.setValue("library_dir", str(earlier))
+    adopt_library_dir(qsettings)
+    assert library_dir() == earlier
+    assert qsettings.value("library_dir") is None
+    Settings(library=str(tmp_path / "newer")).save()
+    qsettings.setValue("library_dir", str(earlier))
+    adopt_library_dir(qsettings)  # a choice already in the shared settings wins
+    assert library_dir() == tmp_path / "newer"
 
 
 def test_test_connection_lists_the_servers_models_without_freezing(qtbot, dialog, model_server):
@@ -325,20 +355,47 @@ def test_themes_switch_between_light_and_dark(qapp, qsettings):
 
 
 def test_check_server_counts_models():
-    assert settings_dialog.connected_message(["a"]) == "Connected: 1 model (a)"
-    assert settings_dialog.connected_message(["a", "b", "c", "d"]) == (
+    assert openai_backend.connected_message(["a"]) == "Connected: 1 model (a)"
+    assert openai_backend.connected_message(["a", "b", "c", "d"]) == (
         "Connected: 4 models (a, b, c, …)"
     )
-    assert "no models" in settings_dialog.connected_message([])
+    assert "no models" in openai_backend.connected_message([])
 
 
-def test_a_server_on_another_computer_is_never_contacted(monkeypatch):
+def test_a_server_on_the_local_network_needs_the_opt_in(qtbot, dialog, monkeypatch):
+    attempts: list[str] = []
+
     def no_connection(*args, **kwargs):
+        attempts.append("connect")
         raise AssertionError("a connection was attempted")
 
     import httpx
 
     monkeypatch.setattr(httpx, "Client", no_connection)
-    ok, message, models = settings_dialog.check_server("http://192.168.1.20:8080/v1")
-    assert not ok and models == []
-    assert "another computer" in message and "never leave" in message
+    _click(qtbot, dialog.model_server)
+    dialog.server_url.setText("http://192.168.1.20:8000/v1")
+    assert not dialog.lan_note.isVisible()
+    _click(qtbot, dialog.test_button)
+    qtbot.waitUntil(dialog.test_button.isEnabled, timeout=10_000)
+    assert "Allow model servers on my local network" in dialog.test_result.text()
+    _click(qtbot, _ok(dialog))
+    assert dialog.isVisible(), "a server on the local network was saved without the opt-in"
+    assert "local network" in dialog.message.text()
+    assert attempts == []
+
+    _click(qtbot, dialog.allow_lan)
+    assert dialog.lan_note.isVisible() and "sent to that computer" in dialog.lan_note.text()
+    _click(qtbot, _ok(dialog))
+    assert not dialog.isVisible()
+    saved = Settings.load()
+    assert saved.allow_lan_servers and saved.model == "openai:http://192.168.1.20:8000/v1"
+
+
+def test_a_server_on_the_internet_is_refused_even_with_the_opt_in(qtbot, dialog):
+    _click(qtbot, dialog.model_server)
+    _click(qtbot, dialog.allow_lan)
+    dialog.server_url.setText("http://93.184.216.34:8000/v1")
+    _click(qtbot, _ok(dialog))
+    assert dialog.isVisible()
+    assert "never sends your documents" in dialog.message.text()
+    assert not (user_dir() / "settings.json").exists()

@@ -57,7 +57,7 @@ def message_for(key: str) -> tuple[str, dict | None]:
 
 
 def main() -> None:
-    from core.conversations import Conversations
+    from core.library.conversations import Conversations
 
     folder, run = sys.argv[1], sys.argv[2]
     step, at = (sys.argv[3], int(sys.argv[4])) if len(sys.argv) > 4 else (None, 0)

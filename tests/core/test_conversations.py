@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from core.conversations import FILE_NAME, UNTITLED, Conversations, title_from
 from core.errors import LibraryError
+from core.library.conversations import FILE_NAME, UNTITLED, Conversations, title_from
 from core.modes.base import Answer, Citation
 from tests.core.crash_conversation_helper import message_for
 
@@ -200,7 +200,7 @@ def test_a_failure_in_the_middle_of_saving_leaves_no_half_message(store, monkeyp
     def fail(text: str) -> str:  # runs after the message's row is written, before the commit
         raise RuntimeError("stopped mid-write")
 
-    monkeypatch.setattr("core.conversations.title_from", fail)
+    monkeypatch.setattr("core.library.conversations.title_from", fail)
     with pytest.raises(RuntimeError):
         store.add_message(chat.id, "user", "Is this saved?")
 

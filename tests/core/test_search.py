@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from core import migrations
 from core.embeddings import Embedder, bundled_model_path
 from core.errors import LibraryError
-from core.library import Library
+from core.library import Library, migrations
 from tests.core import prose
 from tests.core.documents import files
 from tests.core.test_cli import longread
@@ -259,7 +258,7 @@ def test_adding_a_long_pdf_reports_pages_read_and_passages_embedded(
     long_pdf, tmp_path, monkeypatch
 ):
     # Messages are spaced in time; on a fast machine the whole file takes less than the spacing.
-    monkeypatch.setattr("core.library.PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr("core.library.ingest.PROGRESS_EVERY_S", 0.0)
     monkeypatch.setattr("core.documents.pdf._PROGRESS_EVERY_S", 0.0)
     messages: list[str] = []
     with Library(tmp_path / "lib") as lib:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core import migrations
 from core.errors import LibraryError
+from core.library import migrations
+from core.library.transactions import Transactions, failure_kind
 from core.modes.base import MODES as ANSWER_MODES
-from core.transactions import Transactions, failure_kind
 
 FILE_NAME = "conversations.sqlite3"
 BUSY_TIMEOUT_S = 30.0  # how long to wait for another window or process that is writing
@@ -52,7 +52,7 @@ class Conversation:
 
 
 # -- schema --------------------------------------------------------------------------------
-# Numbered like core.migrations (a released migration is never edited; a change is a new
+# Numbered like core.library.migrations (a released migration is never edited; a change is a new
 # function appended below), but a list of its own: this is a different database file, with its
 # own `_migrations` table, so the two files can change independently.
 
@@ -165,7 +165,7 @@ class Conversations(Transactions):
             raise
         return db
 
-    # -- (closing and `with`: core.transactions) ------------------------------------------
+    # -- (closing and `with`: core.library.transactions) ----------------------------------
 
     def __repr__(self) -> str:
         return f"Conversations({str(self.dir)!r})"
