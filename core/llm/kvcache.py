@@ -7,7 +7,8 @@ prompt-prefix tokens): any change to the model, the document or the prompt templ
 tokens and so misses the cache; nothing stale can ever be reused.
 
 Saved caches live in the user's cache folder, as safetensors files written atomically; the
-oldest are removed past a size cap.
+oldest are removed past a size cap. A copy is written on a thread of its own, so an answer (or
+a Stop) never waits for the disk; the process still waits for it before it exits.
 """
 
 from __future__ import annotations
@@ -147,6 +148,8 @@ class PrefixCache:
         self.memory: list[_Entry] = []
         self._lock = threading.Lock()
         self._paused = 0  # > 0 while saving to disk is paused
+        self._disk_lock = threading.Lock()  # one file written at a time
+        self._saving: dict[str, threading.Thread] = {}  # file name -> the thread writing it
 
     @contextlib.contextmanager
     def saving_paused(self):
@@ -196,7 +199,12 @@ class PrefixCache:
                 found = self._find_on_disk(ids)
                 saved = found[1] if found else 0
                 if saved < (len(ids) // BLOCK) * BLOCK:
-                    self._save(ids, cache)
+                    self._start_saving(ids, cache)
+
+    def flush(self) -> None:
+        """Wait until every copy being written to disk is written."""
+        for thread in list(self._saving.values()):
+            thread.join()
 
     def clear_memory(self) -> None:
         with self._lock:
@@ -233,27 +241,45 @@ class PrefixCache:
                 return name, (i + 1) * BLOCK
         return None
 
-    def _save(self, ids: list[int], cache) -> None:
-        from safetensors.torch import save_file
-
+    def _start_saving(self, ids: list[int], cache) -> None:
+        """Copy the cache's KV of whole blocks (the next question may crop or extend the cache
+        itself) and write it to disk on a thread of its own. Called with `_lock` held."""
         length = (len(ids) // BLOCK) * BLOCK
         blocks = block_hashes(ids[:length])
         name = f"{blocks[-1]}.safetensors"
+        if name in self._saving:
+            return  # already being written
         tensors = {}
         for i, layer in enumerate(cache.layers):
-            tensors[f"k{i}"] = layer.keys[:, :, :length].contiguous()
-            tensors[f"v{i}"] = layer.values[:, :, :length].contiguous()
+            tensors[f"k{i}"] = layer.keys[:, :, :length].clone(memory_format=_contiguous())
+            tensors[f"v{i}"] = layer.values[:, :, :length].clone(memory_format=_contiguous())
+        # Not a daemon: a command that answered and exits still finishes writing the copy.
+        thread = threading.Thread(
+            target=self._save, args=(name, blocks, length, tensors), name="KV cache save"
+        )
+        self._saving[name] = thread
+        thread.start()
+
+    def _save(self, name: str, blocks: list[str], length: int, tensors: dict) -> None:
+        from safetensors.torch import save_file
+
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / (name + ".tmp")
-            save_file(tensors, str(tmp), metadata={"tokens": str(length)})
-            os.replace(tmp, self.directory / name)
-            index = self._read_index()
-            index[name] = {"blocks": blocks, "tokens": length, "used": time.time()}
-            self._trim(index)
-            self._write_index(index)
-        except OSError:
-            return  # a full disk costs only speed, never an answer
+            with self._disk_lock:
+                try:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    tmp = self.directory / (name + ".tmp")
+                    save_file(tensors, str(tmp), metadata={"tokens": str(length)})
+                    os.replace(tmp, self.directory / name)
+                except OSError:
+                    return  # a full disk costs only speed, never an answer
+                with self._lock, contextlib.suppress(OSError):
+                    index = self._read_index()
+                    index[name] = {"blocks": blocks, "tokens": length, "used": time.time()}
+                    self._trim(index)
+                    self._write_index(index)
+        finally:
+            with self._lock:
+                self._saving.pop(name, None)
 
     def _load(self, name: str, n: int):
         from safetensors.torch import load_file
@@ -286,3 +312,9 @@ class PrefixCache:
             total -= size(name)
             (self.directory / name).unlink(missing_ok=True)
             del index[name]
+
+
+def _contiguous():
+    import torch
+
+    return torch.contiguous_format
