@@ -136,16 +136,28 @@ def test_a_hostile_file_gives_its_text_or_a_readable_error_in_time(case):
 def test_adding_the_whole_folder_adds_the_good_files_and_names_every_bad_one(
     tmp_path, good_documents
 ):
-    with Library(tmp_path / "library") as lib:
-        # The model's own memory is not the files' doing: load it, and let it size its working
-        # memory for a full batch of the longest passages, before measuring.
-        lib.embedder.embed(["warm up " * 200] * lib.embedder.batch_size)
+    # What the hostile files cost the app's memory is measured against the same add with only
+    # the good files, in this process: the model, the parser process, the search index and the
+    # allocator's arenas are the good files' cost too, and how much of that shows in RSS varies
+    # from run to run (a fresh clone measured 300 MB for the whole add once).
+    only_good = tmp_path / "only the good files"
+    only_good.mkdir()
+    for name, path in good_documents.items():
+        shutil.copy(path, only_good / name)
+    with Library(tmp_path / "baseline") as baseline:
+        baseline.embedder.embed(["warm up " * 200] * baseline.embedder.batch_size)
+        rss_start, peak_start = _rss_bytes(), _peak_rss_bytes()
+        assert baseline.add(only_good).ok
+        good_rss, good_peak = _rss_bytes() - rss_start, _peak_rss_bytes() - peak_start
+        embedder = baseline.embedder
+
+    with Library(tmp_path / "library", embedder=embedder) as lib:
         rss_before, peak_before = _rss_bytes(), _peak_rss_bytes()
         started = time.monotonic()
         report = lib.add(FOLDER)
         elapsed = time.monotonic() - started
-        rss_growth = _rss_bytes() - rss_before
-        peak_growth = _peak_rss_bytes() - peak_before
+        hostile_rss = _rss_bytes() - rss_before
+        hostile_peak = _peak_rss_bytes() - peak_before
 
         failed = {Path(path).name: message for path, message in report.failed}
         names = {case.path.name: displayable(case.path.name) for case in CASES}
@@ -177,9 +189,20 @@ def test_adding_the_whole_folder_adds_the_good_files_and_names_every_bad_one(
         inside = [info for info in lib.documents() if info.name == "inside the loop.txt"]
         assert len(inside) == 1, "a file inside a symlink loop was added more than once"
 
+    print(
+        f"memory: the good files alone {good_rss / MB:.0f} MB (peak +{good_peak / MB:.0f}); "
+        f"then the whole folder {hostile_rss / MB:.0f} MB (peak +{hostile_peak / MB:.0f})"
+    )
     assert elapsed < 120, f"adding the folder took {elapsed:.0f} s"
-    assert rss_growth < 300 * MB, f"the app grew by {rss_growth / MB:.0f} MB"
-    assert peak_growth < 500 * MB, f"the app's memory peaked {peak_growth / MB:.0f} MB higher"
+    # Every hostile file is parsed in the parser process; what reaches this one is bounded
+    # text. A file that got through whole (a decompression bomb, a 1 GB text) costs far more.
+    assert hostile_rss < 250 * MB, (
+        f"the hostile files grew the app by {hostile_rss / MB:.0f} MB "
+        f"(the good files alone: {good_rss / MB:.0f} MB)"
+    )
+    assert hostile_peak < 500 * MB, (
+        f"the app's memory peaked {hostile_peak / MB:.0f} MB higher while adding hostile files"
+    )
     assert "seventeen beehives" in load(good_documents["good notes.txt"]).text
 
 
