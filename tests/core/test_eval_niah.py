@@ -122,7 +122,14 @@ def test_json_reports_each_mode_s_accuracy_and_every_cell():
 def test_a_short_haystack_of_your_own_gives_dashes_not_a_made_up_length():
     words = "The river was wide. Boats came and went all day long. " * 20
     haystack = Haystack(words, "your documents (river)", lambda t: len(t.split()), 10_000)
-    assert haystack.plant(100, 0.5, "The key is blue.", "River") is not None
+    planted = haystack.plant(100, 0.5, "The key is blue.", "River")
+    assert planted is not None
+    text = planted.document.text
+    # The length asked for (less than one sentence short), with the needle in the middle.
+    assert 100 - 8 <= len(text.split()) <= 100, text
+    assert text.count("The key is blue.") == 1
+    assert 0.3 < text.index("The key is blue.") / len(text) < 0.7
+    assert "The key is blue." in planted.document.pages[planted.needle_page - 1].text
     assert haystack.plant(1000, 0.5, "The key is blue.", "River") is None
 
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.documents import Document, Page
+from core.documents import PAGE_SEPARATOR, Document, Page
 from core.errors import DocumentError
 
 
 def assert_well_formed(doc: Document) -> None:
-    """Pages numbered 1..n, each page's span selects exactly its text in `doc.text`."""
+    """Pages numbered 1..n, each page's span selects exactly its text in `doc.text`, and the
+    spans follow one another, one separator apart, from the start of the text to its end."""
     assert doc.pages, f"{doc.path} has no pages"
     text = doc.text
+    assert isinstance(text, str) and text.strip(), f"{doc.path} has no text"
     assert [p.number for p in doc.pages] == list(range(1, len(doc.pages) + 1))
+    expected_start = 0
     for page in doc.pages:
+        assert isinstance(page.text, str), f"page {page.number}'s text is {type(page.text)}"
+        assert page.start == expected_start, f"page {page.number} starts at {page.start}"
         assert text[page.start : page.end] == page.text, f"page {page.number}'s span is off"
         assert page.label, f"page {page.number} has no label"
+        expected_start = page.end + len(PAGE_SEPARATOR)
+    assert doc.pages[-1].end == len(text), "the last page does not end the text"
 
 
 def page_with(doc: Document, needle: str) -> Page:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.core.documents.checks import assert_well_formed, page_with
 
 HEADER = ["invoice_number", "customer_city", "amount_due"]
@@ -66,5 +68,9 @@ def test_a_table_saved_by_excel_in_windows_1252_reads_correctly(parse, make_csv)
 def test_quoted_fields_with_commas_and_newlines_stay_in_their_row(parse, make_csv):
     path = make_csv(["id", "comment"], [["7", "late, but complete"], ["8", "two\nlines"]])
     doc = parse(path)
-    assert "late, but complete" in doc.text
+    # Each field on its own row's line, with its column name: a comma or a line break inside
+    # quotes does not start another cell or another row.
+    assert "Row 2: id: 7; comment: late, but complete\n" in doc.text, doc.text
+    assert re.search(r"Row 3: id: 8; comment: two\slines", doc.text), doc.text
+    assert doc.text.count("Row ") == 2, doc.text
     assert '"late' not in doc.text  # the CSV quoting is not shown to the reader

@@ -155,6 +155,8 @@ def test_a_parser_that_died_between_files_is_replaced(small_text):
     while child in _parser_pids() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "The next file still loads." in load(small_text).text
+    (replacement,) = _parser_pids()
+    assert replacement != child  # read by a new parser process, not by the dead one
 
 
 def test_cancelling_from_another_thread_stops_the_parse_quickly(long_pdf, small_text):
@@ -181,7 +183,9 @@ def test_a_parse_cancelled_before_it_starts_reads_nothing(small_text):
 @linux_only
 def test_shutdown_stops_the_parser_and_the_next_load_starts_a_new_one(small_text):
     load(small_text)
-    assert _parser_pids()
+    (first,) = _parser_pids()
     core.documents.shutdown()
     assert not _parser_pids()
     assert "still loads" in load(small_text).text
+    (second,) = _parser_pids()
+    assert second != first

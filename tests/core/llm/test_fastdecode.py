@@ -40,8 +40,8 @@ def test_the_lean_step_decodes_the_same_tokens_as_transformers(smollm):
 
     if smollm.fast is None:
         pytest.skip(f"the lean step is not used on this machine ({smollm.decode_path})")
-    if cpu_has_native_bf16():
-        assert smollm.fast.packed_share == 1.0  # the bundled GGUF is all 4-bit groups
+    # The bundled GGUF is all 4-bit groups, packed where the CPU has the bf16 kernels for them.
+    assert smollm.fast.packed_share == (1.0 if cpu_has_native_bf16() else 0.0)
     fast = FastDecoder(smollm.model, None)  # also from the model's own weights
     messages = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
     ids = smollm.encode(messages)

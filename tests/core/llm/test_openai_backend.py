@@ -11,10 +11,12 @@ import time
 
 import pytest
 
+from core.device import choose
 from core.errors import ModelError
 from core.llm import complete, get_backend
 from core.llm.openai_backend import OpenAIBackend
 from core.llm.spec import parse
+from core.settings import Settings
 from tests.core.llm import texts
 from tests.core.llm.server import ModelServer
 
@@ -34,15 +36,20 @@ def test_answers_a_planted_fact_through_a_local_server(smollm):
 
 
 def test_stop_strings_and_cancel_reach_the_server(smollm):
+    days = [{"role": "user", "content": "List the days of the week."}]
+    # What the model writes with no stop string: the days in order, Thursday among them.
+    full = complete(smollm, days, max_new_tokens=40)
+    assert "Thursday" in full and "Wednesday" in full, full
     with ModelServer(smollm) as server:
         remote = OpenAIBackend(parse(f"openai:{server.url}#smollm2"))
-        counted = complete(
-            remote,
-            [{"role": "user", "content": "Count from 1 to 20, one number a line."}],
-            max_new_tokens=80,
-            stop=["5"],
-        )
-        assert counted and "5" not in counted and "6" not in counted
+        answer = complete(remote, days, max_new_tokens=40, stop=["Thursday"])
+        # The stop string travels in the request body, as the protocol names it...
+        [sent] = [r for r in server.requests if "messages" in r]
+        assert sent["stop"] == ["Thursday"] and sent["max_tokens"] == 40
+        # ...the server's model stopped there itself (the client hung up on nothing)...
+        assert smollm.last_stats.stopped_by == "stop" and not server.cancelled.is_set()
+        # ...and the answer is everything before it.
+        assert answer == full[: full.index("Thursday")], (answer, full)
 
         cancel = threading.Event()
         stream = remote.stream([{"role": "user", "content": "Write a long story."}], cancel=cancel)
@@ -91,5 +98,9 @@ def test_models_command_shows_the_default_window_from_its_config():
     rows = json.loads(result.stdout)
     default = next(r for r in rows if r["spec"] == "default")
     assert default["context_window"] == 8192
-    assert default["device"] == "cpu" and default["dtype"] and default["size_bytes"] > 50e6
+    # The device core.device picks for the settings' choice ("auto" here): the GPU where there
+    # is one, else the CPU.
+    chosen = choose(Settings.load().device)
+    assert (default["device"], default["dtype"]) == (chosen.name, chosen.dtype_name)
+    assert default["size_bytes"] > 50e6
     assert default["selected"] is True

@@ -36,7 +36,8 @@ def test_the_choice_found_nowhere_is_the_answer_and_the_others_are_cited():
     assert [c.text for c in found.missing] == ["a tram depot"]
     pages = {text: c.page for text, c in found.found.items()}
     assert pages == {"a lido": 2, "a corn exchange": 1, "a brewery": 2, "a cinema": 3}
-    # Each citation quotes the document itself, at its real place.
+    # Each citation quotes the document itself, at its real place: one per choice found.
+    assert len(found.citations) == 4
     for c in found.citations:
         assert doc.text[c.start : c.end].strip() == c.quote
     assert "Lido" in found.found["a lido"].quote

@@ -194,7 +194,9 @@ def test_orders_that_keep_failing_hand_over_to_the_fixed_plan_with_a_plain_reaso
     backend = Obedient(answers=False, reads=False)
     result = answer(backend, injected(target, first=True))
 
-    assert len(backend.roots) == 2 and all(c["error"] for c in cells(result))
+    ran = cells(result)
+    assert len(backend.roots) == 2 and len(ran) >= 2  # a cell or more on each of the turns
+    assert all(c["error"] for c in ran), ran
     assert result.reason.startswith(
         "The model's code did not work (the model's code failed to run 2 times in a row), "
         "so every part of the documents was asked the question"
