@@ -124,10 +124,10 @@ def _set_aside(path: Path, error: Exception) -> None:
         kept = f"Longread could not move it aside ({path})"
     else:
         kept = f"The damaged file was kept as {aside}"
-    _say(f"Longread's settings file was damaged ({error}), so the defaults are used. {kept}; "
-         "choose your model and library again in Settings.")
+    _say(f"Longread's settings file was damaged, so the defaults are used. {kept}; "
+         "choose your model and library again in Settings.", detail=str(error))
 
 
-def _say(message: str) -> None:
+def _say(message: str, detail: str = "") -> None:
     _notices.append(message)
-    print(message, file=sys.stderr)
+    print(message + (f" (what was wrong: {detail})" if detail else ""), file=sys.stderr)
