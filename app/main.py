@@ -76,8 +76,11 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Longread")
     app.setApplicationDisplayName("Longread")
 
+    from app.collector import GuiThreadCollector
     from app.theme import apply_theme
     from app.window import MainWindow
+
+    GuiThreadCollector(app)  # garbage is collected on this thread only (see app/collector.py)
     from core.errors import LongreadError
 
     settings = QSettings()
