@@ -183,7 +183,13 @@ class AnswerWidget(QFrame):
         self.details.setText(describe_trace(answer))
         self.details_button.setVisible(True)
         status = "" if answer.get("complete", True) else "Stopped before the end."
-        if not answer.get("citations") and answer.get("answer"):
+        if not answer.get("supported", True):
+            status = (status + " " if status else "") + (
+                "The sources are the passages nearest your question; none of them answers it."
+                if answer.get("citations")
+                else ""
+            )
+        elif not answer.get("citations") and answer.get("answer"):
             status = (status + " " if status else "") + "No passage of the documents was cited."
         self.set_status(status)
 
@@ -239,6 +245,12 @@ def describe_trace(answer: dict) -> str:
             + (f" ({', '.join(parts)})" if parts else "")
         )
     steps = answer.get("trace") or []
+    for step in steps:
+        if step.get("step") == "grounding" and not step.get("shown", True):
+            lines.append(
+                f"<b>Not shown:</b> {html.escape(step.get('why', ''))}. The model's draft: "
+                f"“{html.escape(step.get('draft', ''))}”"
+            )
     if steps:
         lines.append(f"<b>Steps:</b> {len(steps)}")
         for step in steps[:40]:

@@ -81,7 +81,17 @@ def _prepare(args, stack, cancel: threading.Event) -> Asking | None:
     return Asking(library, documents, backend, args.mode, args.max_tokens)
 
 
+def _after_stream(answer) -> None:
+    """Ends a streamed answer: when what streamed was set aside (not supported by the
+    documents), says so and prints what stands instead."""
+    print()
+    if any(step.get("step") == "grounding" and not step.get("shown") for step in answer.trace):
+        print(f"(Set aside: not supported by your documents.) {answer.text}")
+
+
 def _show_sources(answer) -> None:
+    if not answer.supported and answer.citations:
+        print("  Nearest passages (none of them gives the answer):")
     for n, c in enumerate(answer.citations, start=1):
         quote = c.quote if len(c.quote) <= 160 else c.quote[:157] + "…"
         print(f"  [{n}] {c.title}, {c.page_unit} {c.page_label}: “{quote}”")
@@ -116,7 +126,7 @@ def cmd_ask(args) -> int:
     if not streaming:
         print(answer.text)
     else:
-        print()
+        _after_stream(answer)
     _show_sources(answer)
     print(f"\nmode: {answer.mode} — {answer.reason}")
     if not answer.complete:
@@ -189,7 +199,10 @@ def cmd_chat(args) -> int:
             except LongreadError as e:  # this question could not be answered; the next may be
                 print(f"longread: {e}", file=sys.stderr)
                 continue
-            print(answer.text if not streaming else "")
+            if streaming:
+                _after_stream(answer)
+            else:
+                print(answer.text)
             if not answer.complete:
                 print("(stopped before the end)")
             _show_sources(answer)

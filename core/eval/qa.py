@@ -739,7 +739,9 @@ def _ask(
     row.answered_by = answer.mode
     row.complete = answer.complete
     row.correct, row.score = grade(answer.text, question.gold, question.choices)
-    row.cited_pages = list(dict.fromkeys(c.page for c in answer.citations))
+    # An answer set aside as unsupported lists the passages nearest the question: not citations.
+    cited = answer.citations if getattr(answer, "supported", True) else []
+    row.cited_pages = list(dict.fromkeys(c.page for c in cited))
     row.citation_ok = citation_ok(row.cited_pages, question.evidence_pages)
     row.seconds = answer.timings.get("total", 0.0)
     row.tokens = sum(

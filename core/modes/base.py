@@ -50,6 +50,9 @@ class Answer:
     trace: list[dict] = field(default_factory=list)  # steps: prompts' sizes, sub-calls, ...
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     complete: bool = True  # False when a limit or a cancel cut the work short
+    # False when the model's answer was not supported by the documents and is not shown: the
+    # text then says nothing was found, and the citations are the passages nearest the question.
+    supported: bool = True
 
     def to_json(self) -> dict:
         return {
@@ -57,6 +60,7 @@ class Answer:
             "mode": self.mode,
             "reason": self.reason,
             "complete": self.complete,
+            "supported": self.supported,
             "citations": [c.to_json() for c in self.citations],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "trace": self.trace,

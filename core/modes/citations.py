@@ -30,6 +30,16 @@ def content_words(text: str) -> set[str]:
     return {w for w in (m.lower().strip(".-") for m in _WORD.findall(text)) if w and w not in _STOP}
 
 
+def sentences(text: str):
+    """(start, end, sentence) of each sentence of `text` (a line counts as one), without the
+    spaces around it."""
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        if sentence.strip():
+            lead = len(sentence) - len(sentence.lstrip())
+            yield m.start() + lead, m.start() + len(sentence.rstrip()), sentence.strip()
+
+
 def best_sentence(text: str, wanted: set[str]) -> tuple[int, int, int]:
     """(start, end, matched words) of the sentence of `text` sharing most words with `wanted`."""
     best = (0, 0, 0)

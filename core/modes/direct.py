@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from core.modes import tables
+from core.modes import grounding, tables
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.citations import Source, verified
 
@@ -70,8 +70,14 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
     named = set(_CITED.findall(text))
     sources = [Source.of_page(doc, page) for doc in request.documents for page in doc.pages]
     sources.sort(key=lambda s: s.page_label not in named)
+    cancelled = stats.stopped_by == "cancel"
     with watch("cite"):
-        citations = verified(text, sources, question=request.question)
+        if cancelled:  # what was written before Stop stays, with what supports it
+            checked = None
+            citations = verified(text, sources, question=request.question)
+        else:
+            checked = grounding.ground(text, sources, request.question)
+            citations = checked.citations
     trace = [
         {
             "step": "answer",
@@ -82,6 +88,10 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
             "decode_s": round(stats.decode_s, 3),
         }
     ]
+    supported = checked is None or checked.supported
+    if not supported:
+        text, citations, step = grounding.silent(text, checked, request.question, sources)
+        trace.append(step)
     return Answer(
         text=text,
         citations=citations,
@@ -89,5 +99,6 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
         reason=reason,
         trace=trace,
         timings=watch.total(),
-        complete=stats.stopped_by != "cancel",
+        complete=not cancelled,
+        supported=supported,
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from core.modes import tables
+from core.modes import grounding, tables
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.citations import Source, content_words, verified
 
 SEARCH_K = 8  # passages searched for; as many as fit the budget are used
-NOT_FOUND = "I could not find anything about this in the selected documents."
+NOT_FOUND = grounding.NOT_FOUND
 STRONG_SHARE = 0.55  # keep passages scoring at least this share of the best (see `strong`)
 MIN_SIMILARITY = 0.25  # below this (cosine, MiniLM) a passage shares no meaning with the question
 INSTRUCTION = (
@@ -101,7 +101,7 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     if not found:
         if request.on_token is not None:
             request.on_token(NOT_FOUND)
-        return Answer(NOT_FOUND, [], "rag", reason, trace, watch.total())
+        return Answer(NOT_FOUND, [], "rag", reason, trace, watch.total(), supported=False)
     from core.modes.router import is_small
 
     numbered = not is_small(backend)
@@ -149,8 +149,20 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     named = {int(n) for n in _NUMBER.findall(text) if 0 < int(n) <= len(used)}
     order = sorted(range(len(used)), key=lambda i: (i + 1) not in named)
     sources = [_source(used[i]) for i in order]
+    cancelled = stats.stopped_by == "cancel"
+    plain = _NUMBER.sub("", text)
     with watch("cite"):
-        citations = verified(_NUMBER.sub("", text), sources, question=request.question)
+        if cancelled:  # what was written before Stop stays, with what supports it
+            checked = None
+            citations = verified(plain, sources, question=request.question)
+        else:
+            checked = grounding.ground(plain, sources, request.question)
+            citations = checked.citations
+        supported = checked is None or checked.supported
+        if not supported:
+            nearby = [_source(p) for p in found]
+            text, citations, step = grounding.silent(text, checked, request.question, nearby)
+            trace.append(step)
         citations = [_on_its_page(c, request) for c in citations]
     return Answer(
         text=text,
@@ -159,7 +171,8 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
         reason=reason,
         trace=trace,
         timings=watch.total(),
-        complete=stats.stopped_by != "cancel",
+        complete=not cancelled,
+        supported=supported,
     )
 
 

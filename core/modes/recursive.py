@@ -160,18 +160,25 @@ def answer(
         trace=calls.trace,
         timings=watch.total(),
         complete=result.complete,
+        supported=result.supported,
     )
 
 
 def _from_code(outcome, request: Request, calls: Calls, watch: Stopwatch) -> Answer:
-    from core.modes.citations import supporting
+    from core.modes import grounding
+    from core.modes.citations import Source
 
-    if request.on_token is not None:
-        request.on_token(outcome.text)
+    text = outcome.text
     # The loop reads where its code chose to: any page may hold the answer's words.
-    candidates = [(doc, page) for doc in request.documents for page in doc.pages]
+    pages = [Source.of_page(doc, page) for doc in request.documents for page in doc.pages]
     with watch("cite"):
-        citations = supporting(outcome.text, candidates, question=request.question)
+        checked = grounding.ground(text, pages, request.question)
+    citations = checked.citations
+    if not checked.supported and outcome.complete:
+        text, citations, step = grounding.silent(text, checked, request.question, pages)
+        calls.trace.append(step)
+    if request.on_token is not None:
+        request.on_token(text)
     reason = (
         f"The model wrote code to read the documents ({_count(outcome.turns, 'turn')}, "
         f"{_count(outcome.sub_calls, 'sub-call')})."
@@ -179,13 +186,14 @@ def _from_code(outcome, request: Request, calls: Calls, watch: Stopwatch) -> Ans
     if outcome.stopped:
         reason += f" It was stopped early: {outcome.stopped}."
     return Answer(
-        text=outcome.text,
+        text=text,
         citations=citations,
         mode="recursive",
         reason=reason,
         trace=calls.trace,
         timings=watch.total(),
         complete=outcome.complete,
+        supported=checked.supported or not outcome.complete,
     )
 
 

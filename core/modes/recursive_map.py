@@ -3,9 +3,12 @@ answers, combine them.
 
 It stands in for the REPL loop when the model cannot write code. Slices follow page boundaries,
 so each knows its pages. A small model rarely says "NOT FOUND" (asked who the harbour master is,
-it names any person in the slice), so partial answers are weighed by their evidence: one whose
-words are not in its slice is dropped, and so is one whose evidence stands far from the
-question's words while another's stands near them. The kept slices' pages are what is cited.
+it names any person in the slice; asked for a code, it invents one), so partial answers are
+weighed by their evidence: one that is not grounded in its own slice (core.modes.grounding: its
+numbers and names on a page of the slice, with a sentence in its words) is dropped before the
+reduce, and so is one whose evidence stands far from the question's words while another's
+stands near them. The combined answer is checked the same way against the kept slices' pages;
+when it is not supported, the kept partial answers are shown instead, each with its pages.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.documents.models import Document, Page
+from core.modes import grounding
 from core.modes import recursive_prompts as prompts
 from core.modes.base import Citation
-from core.modes.citations import content_words, supporting
+from core.modes.citations import Source, content_words
 from core.modes.recursive_calls import Calls, Cancelled, LimitReached
 
 CHAT_OVERHEAD = 48  # tokens the chat template adds around the messages, with a margin
@@ -64,6 +68,7 @@ class Partial:
     text: str
     citations: list[Citation] = field(default_factory=list)
     grounding: int = 0  # the question's words found next to the answer's own words
+    missing: list[str] = field(default_factory=list)  # its key content its slice lacks
 
 
 # -- slicing ----------------------------------------------------------------------------------
@@ -137,15 +142,18 @@ def weigh(partial: Partial, question: str) -> Partial:
     """Find the partial answer's evidence in its own slice, and how near the question it is."""
     asked = content_words(question)
     for doc, page in partial.slice.sources:
-        found = supporting(partial.text, [(doc, page)], limit=1, question=question)
-        if not found:
+        checked = grounding.ground(
+            partial.text, [Source.of_page(doc, page)], question=question, limit=1
+        )
+        if not checked.supported or not checked.citations:
+            partial.missing = checked.missing or partial.missing
             continue
-        citation = found[0]
+        citation = checked.citations[0]
         start = max(0, citation.start - page.start - EVIDENCE_REACH)
         around = page.text[start : citation.end - page.start + EVIDENCE_REACH]
-        grounding = len(content_words(around) & asked)
+        near = len(content_words(around) & asked)
         partial.citations.append(citation)
-        partial.grounding = max(partial.grounding, grounding)
+        partial.grounding = max(partial.grounding, near)
     return partial
 
 
@@ -156,13 +164,8 @@ def keep(partials: list[Partial]) -> tuple[list[Partial], list[tuple[Partial, st
     ones whose evidence stands near the question's words beat the rest (a small model asked
     "who is the harbour master?" of a slice without one names any person in it).
     """
-    dropped: list[tuple[Partial, str]] = []
-    kept = partials
-    if any(p.citations for p in kept):
-        dropped += [
-            (p, "its words are not in its part of the text") for p in kept if not p.citations
-        ]
-        kept = [p for p in kept if p.citations]
+    dropped: list[tuple[Partial, str]] = [(p, _ungrounded(p)) for p in partials if not p.citations]
+    kept = [p for p in partials if p.citations]
     best = max((p.grounding for p in kept), default=0)
     if best > 0:
         needed = (best + 1) // 2
@@ -185,6 +188,12 @@ def keep(partials: list[Partial]) -> tuple[list[Partial], list[tuple[Partial, st
     return unique, dropped
 
 
+def _ungrounded(partial: Partial) -> str:
+    if partial.missing:
+        return f"not in its part of the text: {', '.join(partial.missing[:6])}"
+    return "its words are not in its part of the text"
+
+
 # -- the plan ---------------------------------------------------------------------------------
 
 
@@ -195,6 +204,7 @@ class Outcome:
     complete: bool
     summary: str  # what was done, in words, for the answer's reason
     stopped: str | None = None  # the limit or cancel that cut the work short
+    supported: bool = True  # False: nothing found (the text says so)
 
 
 def run(calls: Calls, *, slice_budget: int) -> Outcome:
@@ -258,12 +268,19 @@ def run(calls: Calls, *, slice_budget: int) -> Outcome:
         return _unfinished(kept, summary, stopped, shown)
     if not kept:
         text = (
-            f"I could not find an answer to this in the documents (I read all {len(parts)} "
-            "parts of them)."
+            f"{grounding.NOT_FOUND[:-1]} (I read all {len(parts)} parts of them, and no part's "
+            "answer was in its own text)."
         )
         if request.on_token is not None:
             request.on_token(text)
-        return Outcome(text, [], True, summary + "; none of them answered the question")
+        nearby = [Source.of_page(d, pg) for part in parts for d, pg in part.sources]
+        return Outcome(
+            text,
+            grounding.closest(question, nearby),
+            True,
+            summary + "; no part's answer was supported by its own text",
+            supported=False,
+        )
     try:
         text = reduce(calls, [p.text for p in kept])
     except LimitReached as e:
@@ -273,20 +290,24 @@ def run(calls: Calls, *, slice_budget: int) -> Outcome:
         return _unfinished(kept, summary, CANCELLED, None)
     request.progress(total, total, "Done")
     citations = cite(text, kept, question)
+    if citations is None:  # the combined answer says what no kept page says
+        calls.trace.append(
+            {"step": "grounding", "shown": False, "draft": text[:500],
+             "why": "the combined answer is not supported by the parts' pages; the parts' own "
+                    "answers are shown instead"}
+        )  # fmt: skip
+        text = "\n".join(f"- {p.text} ({p.slice.pages()})" for p in kept)
+        citations = list(dict.fromkeys(c for p in kept for c in p.citations))
     how = "one part answered" if len(kept) == 1 else f"{len(kept)} partial answers were combined"
     return Outcome(text, citations, True, f"{summary}; {how}")
 
 
-def cite(text: str, kept: list[Partial], question: str) -> list[Citation]:
-    """Citations to the kept slices' pages that hold the answer's words; failing that (a
-    combined answer in new words), the evidence each kept partial answer had in its slice."""
-    candidates = list(
-        {(id(d), pg.number): (d, pg) for p in kept for d, pg in p.slice.sources}.values()
-    )
-    citations = supporting(text, candidates, question=question)
-    if citations:
-        return citations
-    return list(dict.fromkeys(c for p in kept for c in p.citations))[:3]
+def cite(text: str, kept: list[Partial], question: str) -> list[Citation] | None:
+    """Citations to the kept slices' pages that support the answer (core.modes.grounding);
+    None if none does."""
+    pages = {(id(d), pg.number): (d, pg) for p in kept for d, pg in p.slice.sources}.values()
+    checked = grounding.ground(text, [Source.of_page(d, pg) for d, pg in pages], question)
+    return checked.citations if checked.supported else None
 
 
 def reduce(calls: Calls, partials: list[str], *, streamed: bool = True) -> str:

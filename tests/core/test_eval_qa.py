@@ -373,12 +373,15 @@ def test_each_answer_is_scored_and_summed_up(folder):
     assert master.correct and master.score == 1.0 and master.cited_pages == [1]
     assert master.citation_ok is True and master.tokens == 105 and master.answered_by == "direct"
     assert bread.correct is False and bread.citation_ok is None  # 400 is not 420
-    assert town.correct and town.gold == ["B"]
+    # 400 is in no document: the answer was set aside, and its nearest passages are no citation.
+    assert bread.answer.startswith("I could not find this") and bread.cited_pages == []
+    # A choice's letter adds nothing to check: it cites the sentence that says what was asked.
+    assert town.correct and town.gold == ["B"] and town.cited_pages == [1]
 
     summary = report.summary("direct")
     assert (summary.questions, summary.answered, summary.correct) == (3, 3, 2)
     assert summary.accuracy == pytest.approx(2 / 3)
-    assert (summary.cited, summary.with_evidence) == (1, 2)  # "B" quotes no page
+    assert (summary.cited, summary.with_evidence) == (2, 2)
     assert summary.median_tokens == 105
     assert report.summary("direct", "number").accuracy == 0.0
 
@@ -387,7 +390,7 @@ def test_each_answer_is_scored_and_summed_up(folder):
     assert "questions: q.jsonl (3 questions about 2 documents)" in text
     line = next(x for x in text.splitlines() if x.strip().startswith("direct"))
     assert line.split()[:6] == ["direct", "3", "3", "2/3", "(67%)", "0.67"]
-    assert "1/2 (50%)" in line
+    assert "2/2 (100%)" in line
     by_type = text.split("Accuracy by type")[1].splitlines()
     assert any(x.split() == ["fact", "(2)", "2/2", "(100%)"] for x in by_type)
     assert any(x.split() == ["number", "(1)", "0/1", "(0%)"] for x in by_type)

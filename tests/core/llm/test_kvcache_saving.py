@@ -14,7 +14,7 @@ from tests.core.llm import texts
 
 pytestmark = pytest.mark.slow
 
-DISK_S = 3.0  # a disk this slow would have held every answer up by as long
+DISK_S = 5.0  # a disk this slow would have held every answer up by as long
 
 
 def test_a_slow_disk_does_not_hold_up_the_answer(smollm, tmp_path, monkeypatch):
@@ -31,15 +31,12 @@ def test_a_slow_disk_does_not_hold_up_the_answer(smollm, tmp_path, monkeypatch):
     saved = smollm.prefix_cache
     try:
         smollm.prefix_cache = PrefixCache("test", tmp_path, config=smollm.config)
-        complete(smollm, texts.ask(document), max_new_tokens=1)  # prefilled; its copy is saving
-        started = time.perf_counter()
-        first = complete(smollm, texts.ask(document), max_new_tokens=8)  # saved from here on
-        other = texts.planted(smollm.count_tokens, 1500, depth=0.6, seed=6)
-        complete(smollm, texts.ask(other), max_new_tokens=1)  # a second save queues up
-        took = time.perf_counter() - started
-        assert took < DISK_S, f"the answers waited for the disk ({took:.1f} s)"
+        first = complete(smollm, texts.ask(document), max_new_tokens=8)
+        # The answer is back while the disk is still busy with its copy: had the answer waited
+        # for the write, the file would be there now.
+        assert not list(tmp_path.glob("test/*.safetensors")), "the answer waited for the disk"
         smollm.prefix_cache.flush()
-        assert len(list(tmp_path.glob("test/*.safetensors"))) == 2
+        assert len(list(tmp_path.glob("test/*.safetensors"))) == 1
 
         # A restart reads the copy back: the same answer, from the cache.
         smollm.prefix_cache = PrefixCache("test", tmp_path, config=smollm.config)

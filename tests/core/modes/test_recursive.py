@@ -400,7 +400,7 @@ def test_map_reduce_keeps_the_grounded_partial_answer_and_cites_its_page():
 def test_partial_answers_that_do_not_fit_one_call_are_reduced_in_groups():
     def everywhere(prompt: str) -> str:
         if prompt.startswith("Notes"):
-            return "Combined: " + str(prompt.count("\n- "))
+            return "Combined: " + re.findall(r"\b([A-Z][a-z]+ [A-Z][a-z]+)\b", prompt)[0]
         found = _NAME.search(prompt)
         return f"{found.group(1)} {'and many more words ' * 30}"
 
@@ -417,8 +417,39 @@ def test_partial_answers_that_do_not_fit_one_call_are_reduced_in_groups():
 def test_nothing_found_says_so_plainly():
     backend = Scripted(window=2_048, sub=lambda prompt: "NOT FOUND")
     answer = ask(backend, plan="map_reduce")
-    assert answer.text.startswith("I could not find an answer")
-    assert not answer.citations and answer.complete
+    assert answer.text.startswith("I could not find this in the selected documents")
+    assert not answer.supported and answer.complete
+    # The chips are the passages nearest the question, not support for an answer.
+    assert all(c.quote in chronicle().text for c in answer.citations)
+
+
+def test_invented_partial_answers_are_dropped_before_the_reduce():
+    # A small model asked for a code invents one in every part (seen: "1234567890").
+    backend = Scripted(window=2_048, sub=lambda prompt: "The code is 1234567890.")
+    answer = ask(backend, plan="map_reduce")
+    assert answer.text.startswith("I could not find this in the selected documents")
+    assert not answer.supported
+    maps = steps(answer, "map")
+    assert maps and all(m["kept"] is False for m in maps)
+    assert all("1234567890" in m["why"] for m in maps)
+    assert not steps(answer, "reduce")  # nothing invented reaches the combining step
+
+
+def test_a_combined_answer_the_pages_do_not_hold_gives_way_to_the_parts_answers():
+    def sub(prompt: str) -> str:
+        if prompt.startswith("Notes"):
+            return "Combined: 42 harbour masters."  # a number no page holds
+        found = _NAME.search(prompt)
+        return f"{found.group(1)} is named here."
+
+    backend = Scripted(window=1_200, sub=sub)
+    limits = RecursiveLimits(slice_tokens=300, map_new_tokens=60)
+    answer = ask(backend, chronicle(pages=6, needle_page=0), plan="map_reduce", limits=limits)
+    assert answer.supported and "42" not in answer.text
+    assert answer.text.startswith("- ") and "(page" in answer.text
+    [step] = [s for s in answer.trace if s.get("step") == "grounding"]
+    assert step["draft"] == "Combined: 42 harbour masters." and step["shown"] is False
+    assert answer.citations
 
 
 def test_the_time_limit_returns_the_partial_answers_so_far():

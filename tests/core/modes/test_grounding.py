@@ -1,0 +1,99 @@
+"""Grounded or silent: an answer stands only when a source it can cite holds its numbers and
+names; otherwise the user is told nothing was found, with the passages nearest the question."""
+
+from __future__ import annotations
+
+from core.modes.citations import Source
+from core.modes.grounding import NOT_FOUND, KeyContent, abstains, ground, numbers, silent
+
+VAULT = Source(
+    1, "Archive handbook", 9, "9", "page", 4000,
+    "Visitors sign the register at the desk. The access code for the archive vault is 7-4-1-9. "
+    "The vault is closed on Sundays.",
+)  # fmt: skip
+LIBRARY = Source(
+    2, "Annual report", 4, "4", "page", 900,
+    "The Eastside renovation cost $2.4 million and added a children's room. Maria Chen, the "
+    "director, opened it in May 2023.",
+)  # fmt: skip
+QUESTION = "What is the access code for the archive vault?"
+
+
+def test_numbers_are_one_number_whatever_their_separators():
+    assert numbers("7-4-1-9") == numbers("7419") == {"7419"}
+    assert numbers("184,200 visits") == numbers("184200") == {"184200"}
+    assert numbers("$2.4 million, 0.50 and 3.0") == {"2.4", "0.5", "3"}
+    assert numbers("no numbers here") == set()
+
+
+def test_key_content_leaves_out_what_the_question_said():
+    key = KeyContent.of("Maria Chen opened the room in May 2023.", "What opened in 2023?")
+    assert key.numbers == set() and key.names == {"chen"}  # "Maria" starts the sentence
+
+
+def test_the_right_code_is_supported_and_cited_on_its_page():
+    checked = ground("The access code is 7-4-1-9.", [LIBRARY, VAULT], QUESTION)
+    assert checked.supported
+    [citation] = checked.citations
+    assert (citation.doc_id, citation.page) == (1, 9)
+    assert "7-4-1-9" in citation.quote
+
+
+def test_an_invented_code_is_not_supported_and_says_what_is_missing():
+    for invented in ("The access code is 1234567890.", "2022-01-01-0000.00", "It is 7419-2."):
+        checked = ground(invented, [LIBRARY, VAULT], QUESTION)
+        assert not checked.supported and checked.citations == [], invented
+        assert checked.missing, invented
+
+
+def test_a_name_the_documents_do_not_hold_is_not_supported():
+    question = "Who opened the Eastside room?"
+    assert ground("Maria Chen opened it.", [LIBRARY], question).supported
+    checked = ground("It was opened by Robert Hale.", [LIBRARY], question)
+    assert not checked.supported and "hale" in checked.missing
+
+
+def test_a_citation_whose_page_lacks_the_number_is_not_kept():
+    # The sentence shares words with the answer, but the amount is not on that page.
+    checked = ground("The Eastside renovation cost $3.1 million.", [LIBRARY], "What did it cost?")
+    assert not checked.supported
+
+
+def test_an_answer_with_nothing_new_to_check_stands_with_the_closest_sentence():
+    asked = "Is the vault closed on Sundays?"
+    checked = ground("Yes, the vault is closed on Sundays.", [VAULT], asked)
+    assert checked.supported and checked.citations[0].page == 9
+
+
+def test_silence_says_not_found_offers_the_nearest_passages_and_keeps_the_draft():
+    draft = "The access code is 1234567890."
+    checked = ground(draft, [LIBRARY, VAULT], QUESTION)
+    text, citations, step = silent(draft, checked, QUESTION, [LIBRARY, VAULT])
+    assert text == NOT_FOUND
+    assert citations and citations[0].page == 9  # where the vault's code is talked about
+    assert step["shown"] is False and step["draft"] == draft
+    assert "1234567890" in step["why"]
+
+
+def test_a_model_that_says_it_does_not_know_is_an_abstention():
+    for said in ("NOT FOUND", "The document does not mention it.", "I don't know.", "", "None."):
+        assert abstains(said), said
+    for said in ("The code is 7-4-1-9.", "None of the rooms were closed.", "Unknown Pleasures"):
+        assert not abstains(said), said
+
+
+MANUAL = Source(
+    3, "bc manual", 1, "1", "block", 0,
+    "1 Introduction\nbc is a language for arbitrary precision numbers.\n"
+    "The default value of scale is 0. The maximum output base is currently set at 999.",
+)  # fmt: skip
+
+
+def test_a_bare_number_must_stand_in_a_sentence_about_what_was_asked():
+    asked = "How much does a commercial licence for bc cost?"
+    # "1" is on the page (a section number), but in no sentence about licences or bc.
+    assert not ground("The answer is 1.", [MANUAL], asked).supported
+    checked = ground("The default value is 0.", [MANUAL], "What is the default value of scale?")
+    assert checked.supported and checked.citations[0].quote == "The default value of scale is 0."
+    checked = ground("999", [MANUAL], "What is the maximum output base?")
+    assert checked.supported and "999" in checked.citations[0].quote
