@@ -14,7 +14,9 @@ from core.documents.models import Document, Page
 from core.modes.base import Citation
 
 _WORD = re.compile(r"[\w][\w'’.-]*[\w]|\w", re.UNICODE)
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+# A sentence ends at . ! ? followed by a space or the end (not inside "1.85", "e.g.", an address
+# like "bug-bc@gnu.org"), or at a line's end.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?]+(?=[^\s.!?]))+(?:[.!?]+|\n|$)")
 _STOP = set(
     """a an and are as at be been but by can could did do does for from had has have he her his
     how i if in into is it its may might more most no not of on or our she should so such than

@@ -39,6 +39,46 @@ _ABSTAINS = re.compile(
 )
 
 
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+} | {
+    w: 10 * n
+    for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+
+
+def worded_numbers(text: str) -> set[str]:
+    """Numbers written in words ("Forty houses", "two hundred and twelve") as digits."""
+    out: set[str] = set()
+    total = current = 0
+    active = False
+    for word in re.findall(r"[a-z]+|[^a-z\s]", text.lower()):
+        if word in _NUMBER_WORDS:
+            current += _NUMBER_WORDS[word]
+            active = True
+        elif word in _SCALES and active:
+            scale = _SCALES[word]
+            if scale == 100:
+                current *= 100
+            else:
+                total += current * scale
+                current = 0
+        elif active and word in ("and", "-"):
+            continue
+        elif active:
+            out.add(str(total + current))
+            total = current = 0
+            active = False
+    if active:
+        out.add(str(total + current))
+    return out
+
+
 def numbers(text: str) -> set[str]:
     """The numbers in `text`, written the same way whatever their separators ("184,200" and
     "184200" are one number; so are the codes "7-4-1-9" and "7419")."""
@@ -84,7 +124,7 @@ class KeyContent:
 
     def missing_in(self, text: str) -> list[str]:
         """The key content `text` does not hold (names: one may be missing of three or more)."""
-        missing = sorted(self.numbers - numbers(text))
+        missing = sorted(self.numbers - numbers(text) - worded_numbers(text))
         words = {w.lower() for w in re.findall(r"[\w'’-]+", text)}
         absent = sorted(n for n in self.names if n not in words)
         if len(self.names) >= 3 and len(absent) == 1:
@@ -106,10 +146,9 @@ def ground(answer: str, sources: Sequence[Source], question: str = "", limit: in
     """The citations of `sources` that support `answer` (see the module's docstring)."""
     key = KeyContent.of(answer, question)
     holding = [s for s in sources if not key.missing_in(s.text)]
-    new_words = content_words(_PAGE_REFERENCE.sub(" ", answer)) - content_words(question)
-    if new_words and new_words <= key.numbers | {w for w in new_words if numbers(w)}:
-        # A bare number ("The answer is 1."): small numbers are on every page, so the number
-        # must stand in a sentence about what was asked.
+    if key.numbers:
+        # Numbers are the answer's key content; small ones are on every page ("The answer is
+        # 1."), so they must stand in one sentence (or table row) with words of the question.
         citations = _numbers_in_context(key, holding, question, limit)
     else:
         citations = verified(answer, holding, limit=limit, question=question)
@@ -140,7 +179,7 @@ def _numbers_in_context(
     scored = []
     for order, source in enumerate(sources):
         for start, end, sentence in sentences(source.text):
-            if key.numbers - numbers(sentence):
+            if key.numbers - numbers(sentence) - worded_numbers(sentence):
                 continue
             shared = len(content_words(sentence) & asked)
             if shared:

@@ -109,7 +109,12 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     instruction = INSTRUCTION if numbered else PLAIN_INSTRUCTION
     # The tables of the whole selection, not only of the passages found: a table's rows are
     # numbers that match a question's words poorly, so its passage is often not among them.
-    found_in_tables = tables.said(request.question, _all_pages(request, strong(found)))
+    looked_up = (
+        tables.lookup(request.question, _all_pages(request, strong(found)))
+        if tables.TABLE_LOOKUP
+        else []
+    )
+    found_in_tables = tables.as_prompt(looked_up)
     prompt = [
         {
             "role": "user",
@@ -148,7 +153,8 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     # The passages the model named first, then the rest; only those with the answer's words.
     named = {int(n) for n in _NUMBER.findall(text) if 0 < int(n) <= len(used)}
     order = sorted(range(len(used)), key=lambda i: (i + 1) not in named)
-    sources = [_source(used[i]) for i in order]
+    # The model read the passages and the table cells said in words: both may support it.
+    sources = [_source(used[i]) for i in order] + _table_pages(request, looked_up)
     cancelled = stats.stopped_by == "cancel"
     plain = _NUMBER.sub("", text)
     with watch("cite"):
@@ -192,6 +198,19 @@ def _without_runs_of_numbers(text: str, passages: int) -> str:
     text = _NUMBER.sub(lambda m: m.group(0) if 0 < int(m.group(1)) <= passages else "", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _table_pages(request: Request, cells: list) -> list[Source]:
+    """The pages of the selection whose tables hold `cells`."""
+    if not cells:
+        return []
+    wanted = set(cells)
+    return [
+        Source.of_page(doc, page)
+        for doc in request.documents
+        for page in doc.pages
+        if wanted & set(tables.cells(page.text))
+    ]
 
 
 def _all_pages(request: Request, passages) -> list[str]:

@@ -96,9 +96,11 @@ def lookup(question: str, texts: list[str], limit: int = 3) -> list[Cell]:
 
 def said(question: str, texts: list[str], limit: int = 3) -> str:
     """The matching cells as lines for a prompt (ending in a blank line), or "" for none."""
-    if not TABLE_LOOKUP:
-        return ""
-    found = lookup(question, texts, limit)
+    return as_prompt(lookup(question, texts, limit) if TABLE_LOOKUP else [])
+
+
+def as_prompt(found: list[Cell]) -> str:
+    """Cells as lines for a prompt (ending in a blank line), or "" for none."""
     if not found:
         return ""
     lines = "\n".join(f"- {cell.sentence()}" for cell in found)

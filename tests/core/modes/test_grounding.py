@@ -97,3 +97,27 @@ def test_a_bare_number_must_stand_in_a_sentence_about_what_was_asked():
     assert checked.supported and checked.citations[0].quote == "The default value of scale is 0."
     checked = ground("999", [MANUAL], "What is the maximum output base?")
     assert checked.supported and "999" in checked.citations[0].quote
+
+
+def test_a_number_the_document_writes_in_words_supports_the_digits():
+    chronicle = Source(
+        4, "Chronicle", 5, "5", "chapter", 0,
+        "A fire started on Tanner's Row. Forty houses were destroyed and two hundred and "
+        "twelve people made homeless.",
+    )  # fmt: skip
+    asked = "How many houses did the fire on Tanner's Row destroy?"
+    checked = ground("It destroyed 40 houses.", [chronicle], asked)
+    assert checked.supported and checked.citations[0].quote.startswith("Forty houses")
+    assert not ground("It destroyed 14 houses.", [chronicle], asked).supported
+    assert ground("212 people.", [chronicle], "How many people were made homeless?").supported
+
+
+def test_a_table_row_with_decimals_is_one_sentence():
+    table = Source(
+        5, "Manual", 4, "4", "page", 0,
+        "Model | AT-6 | AT-9 | AT-12\nRefrigerant R32 charge (kg) | 1.10 | 1.40 | 1.85\n",
+    )  # fmt: skip
+    asked = "What is the R32 refrigerant charge of the AT-12 model, in kg?"
+    checked = ground("The charge is 1.85 kg.", [table], asked)
+    assert checked.supported
+    assert checked.citations[0].quote == "Refrigerant R32 charge (kg) | 1.10 | 1.40 | 1.85"
