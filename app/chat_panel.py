@@ -254,6 +254,8 @@ def describe_trace(answer: dict) -> str:
     if steps:
         lines.append(f"<b>Steps:</b> {len(steps)}")
         for step in steps[:40]:
+            if step.get("step") == "grounding":
+                continue  # said above, in words
             words = ", ".join(
                 f"{k.replace('_', ' ')} {v:,}"
                 if isinstance(v, int)

@@ -162,8 +162,10 @@ def ground(answer: str, sources: Sequence[Source], question: str = "", limit: in
     missing = sorted(set().union(*(key.missing_in(s.text) for s in sources))) if sources else []
     if not sources:
         why = "there was no text to check it against"
-    elif holding:
+    elif holding and (key.numbers or key.names):
         why = "no sentence of the passages that hold its numbers and names says it"
+    elif holding:
+        why = "no sentence of the passages says what it says"
     else:
         shown = ", ".join(missing[:6]) or "its words"
         why = f"no passage it could cite holds {shown}"

@@ -1,0 +1,45 @@
+"""An answer the documents do not support is shown as "not found": its chips are labelled as
+the nearest passages, and Details keeps the model's draft and why it was set aside."""
+
+from __future__ import annotations
+
+from app.chat_panel import AnswerWidget
+
+SET_ASIDE = {
+    "answer": "I could not find this in the selected documents.",
+    "mode": "rag",
+    "reason": "The selection is long.",
+    "complete": True,
+    "supported": False,
+    "citations": [
+        {"doc": 1, "title": "Report", "page": 11, "page_label": "11", "page_unit": "page",
+         "start": 0, "end": 10, "quote": "The vault is closed on Sundays."},
+    ],
+    "timings": {"total": 1.4},
+    "trace": [
+        {"step": "search", "found": 8},
+        {"step": "grounding", "shown": False, "draft": "The access code is 1234567890.",
+         "why": "not supported by the documents: no passage it could cite holds 1234567890"},
+    ],
+}
+
+
+def test_a_set_aside_answer_says_so_and_keeps_the_draft_in_details(qtbot):
+    widget = AnswerWidget()
+    qtbot.addWidget(widget)
+    widget.show_answer(SET_ASIDE)
+    assert widget.body.text() == "I could not find this in the selected documents."
+    assert "nearest your question" in widget.status.text()
+    assert len(widget.chips) == 1
+    details = widget.details.text()
+    assert "Not shown" in details and "1234567890" in details
+    assert details.count("1234567890") == 2  # the draft and why, once each: not the raw step
+
+
+def test_a_supported_answer_has_no_such_note(qtbot):
+    widget = AnswerWidget()
+    qtbot.addWidget(widget)
+    widget.show_answer({**SET_ASIDE, "answer": "It is closed on Sundays.", "supported": True,
+                        "trace": [{"step": "search", "found": 8}]})  # fmt: skip
+    assert "nearest" not in widget.status.text()
+    assert "Not shown" not in widget.details.text()
