@@ -11,7 +11,7 @@ import re
 
 from core.modes import grounding, tables
 from core.modes.base import Answer, Request, Stopwatch
-from core.modes.citations import Source, verified
+from core.modes.citations import Source
 
 
 def render(request: Request, markers: bool) -> str:
@@ -72,12 +72,8 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
     sources.sort(key=lambda s: s.page_label not in named)
     cancelled = stats.stopped_by == "cancel"
     with watch("cite"):
-        if cancelled:  # what was written before Stop stays, with what supports it
-            checked = None
-            citations = verified(text, sources, question=request.question)
-        else:
-            checked = grounding.ground(text, sources, request.question)
-            citations = checked.citations
+        checked = grounding.check(text, sources, request.question, cancelled=cancelled)
+    citations = checked.citations
     trace = [
         {
             "step": "answer",
@@ -88,7 +84,7 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
             "decode_s": round(stats.decode_s, 3),
         }
     ]
-    supported = checked is None or checked.supported
+    supported = checked.supported
     if not supported:
         text, citations, step = grounding.silent(text, checked, request.question, sources)
         trace.append(step)

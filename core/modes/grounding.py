@@ -172,6 +172,14 @@ def ground(answer: str, sources: Sequence[Source], question: str = "", limit: in
     return Grounding([], False, missing, why)
 
 
+def check(answer: str, sources: Sequence[Source], question: str, *, cancelled: bool) -> Grounding:
+    """`ground`, except for an answer cut short by Stop: what was written stays (supported),
+    cited where its words are."""
+    if cancelled:
+        return Grounding(verified(answer, sources, question=question), True)
+    return ground(answer, sources, question)
+
+
 def _numbers_in_context(
     key: KeyContent, sources: Sequence[Source], question: str, limit: int
 ) -> list[Citation]:

@@ -11,7 +11,7 @@ import re
 
 from core.modes import grounding, tables
 from core.modes.base import Answer, Request, Stopwatch
-from core.modes.citations import Source, content_words, verified
+from core.modes.citations import Source, content_words
 
 SEARCH_K = 8  # passages searched for; as many as fit the budget are used
 NOT_FOUND = grounding.NOT_FOUND
@@ -158,13 +158,9 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     cancelled = stats.stopped_by == "cancel"
     plain = _NUMBER.sub("", text)
     with watch("cite"):
-        if cancelled:  # what was written before Stop stays, with what supports it
-            checked = None
-            citations = verified(plain, sources, question=request.question)
-        else:
-            checked = grounding.ground(plain, sources, request.question)
-            citations = checked.citations
-        supported = checked is None or checked.supported
+        checked = grounding.check(plain, sources, request.question, cancelled=cancelled)
+        citations = checked.citations
+        supported = checked.supported
         if not supported:
             nearby = [_source(p) for p in found]
             text, citations, step = grounding.silent(text, checked, request.question, nearby)
