@@ -11,7 +11,6 @@ from pathlib import Path
 
 from core.documents import Document, Page
 from core.errors import LibraryError
-from core.library import migrations
 from core.library.transactions import Transactions, failure_kind
 from core.settings import library_dir as chosen_library_dir
 
@@ -68,33 +67,17 @@ class Catalog(Transactions):
         self._db: sqlite3.Connection | None = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            # Autocommit mode: every transaction below is an explicit BEGIN ... COMMIT.
-            db = sqlite3.connect(
-                self.catalog, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as e:
-            raise self._error("open", e) from None
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a document reported as added survives a power cut too, not just a crash;
-            # one fsync per document is nothing next to parsing it.
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            if newer := migrations.unknown(db):
-                raise LibraryError(
-                    f"The library in “{self.dir}” was made by a newer version of Longread "
-                    f"(it has changes this version does not know: {', '.join(newer)}). "
-                    "Update Longread to open it, or choose another library folder."
-                )
-            migrations.migrate(db)
-        except sqlite3.Error as e:
-            db.close()
-            raise self._error("open", e) from None
-        except BaseException:
-            db.close()
-            raise
+        db = self._connect(
+            self.catalog,
+            BUSY_TIMEOUT_S,
+            None,
+            lambda newer: (
+                f"The library in “{self.dir}” was made by a newer version of Longread "
+                f"(it has changes this version does not know: {', '.join(newer)}). "
+                "Update Longread to open it, or choose another library folder."
+            ),
+        )
+        db.row_factory = sqlite3.Row
         return db
 
     # -- (closing and `with`: core.library.transactions) ------------------------------------

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import LibraryError
-from core.library import migrations
 from core.library.transactions import Transactions, failure_kind
 from core.modes.base import MODES as ANSWER_MODES
 
@@ -135,35 +134,17 @@ class Conversations(Transactions):
         self._db: sqlite3.Connection | None = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            # Autocommit mode: every transaction below is an explicit BEGIN ... COMMIT.
-            db = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as e:
-            raise self._error("open", e) from None
-        try:
-            # A file that is not SQLite fails here, on the first read, before anything is
-            # written to it: it is reported and left as it is.
-            db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a message shown as sent survives a power cut too; one fsync per message.
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            if newer := migrations.unknown(db, _MIGRATIONS):
-                raise LibraryError(
-                    f"Your saved conversations in “{self.path}” were made by a newer version of "
-                    f"Longread (they have changes this version does not know: "
-                    f"{', '.join(newer)}). Update Longread to open them; they have been left "
-                    "as they are."
-                )
-            migrations.migrate(db, _MIGRATIONS)
-        except sqlite3.Error as e:
-            db.close()
-            raise self._error("open", e) from None
-        except BaseException:
-            db.close()
-            raise
-        return db
+        return self._connect(
+            self.path,
+            BUSY_TIMEOUT_S,
+            _MIGRATIONS,
+            lambda newer: (
+                f"Your saved conversations in “{self.path}” were made by a newer version of "
+                f"Longread (they have changes this version does not know: "
+                f"{', '.join(newer)}). Update Longread to open them; they have been left "
+                "as they are."
+            ),
+        )
 
     # -- (closing and `with`: core.library.transactions) ----------------------------------
 

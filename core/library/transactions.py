@@ -6,10 +6,11 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Self
 
-from core.errors import LongreadError
+from core.errors import LibraryError, LongreadError
 
 
 class Transactions:
@@ -34,6 +35,44 @@ class Transactions:
 
     def _closed_error(self) -> LongreadError:
         raise NotImplementedError
+
+    def _connect(
+        self,
+        path: Path,
+        busy_timeout_s: float,
+        steps: Sequence | None,
+        too_new: Callable[[list[str]], str],
+    ) -> sqlite3.Connection:
+        """The store's file opened for these transactions (autocommit: every transaction is an
+        explicit BEGIN ... COMMIT), in WAL mode, each commit synced to disk, and brought up to
+        date with its migrations (`steps`). A file made by a newer version is left as it is:
+        LibraryError(too_new(the changes it has that this version does not know))."""
+        from core.library import migrations
+
+        try:
+            db = sqlite3.connect(
+                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as e:
+            raise self._error("open", e) from None
+        try:
+            # A file that is not SQLite fails here, on the first read, before anything is
+            # written to it: it is reported and left as it is.
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: what the user was told is saved survives a power cut too, not just a
+            # crash; one fsync per document or message is nothing next to making it.
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            if newer := migrations.unknown(db, steps):
+                raise LibraryError(too_new(newer))
+            migrations.migrate(db, steps)
+        except sqlite3.Error as e:
+            db.close()
+            raise self._error("open", e) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _error(self, action: str, error: sqlite3.Error) -> LongreadError:
         raise NotImplementedError
