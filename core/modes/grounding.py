@@ -216,8 +216,13 @@ def closest(
             scored.append((-score, order, source, start, end))
     scored.sort(key=lambda row: row[:2])
     out: list[Citation] = []
-    for _score, _order, source, start, end in scored[:limit]:
-        out.append(source.cite(start, end))
+    for _score, _order, source, start, end in scored:
+        citation = source.cite(start, end)
+        if any((c.doc_id, c.start) == (citation.doc_id, citation.start) for c in out):
+            continue  # overlapping passages: the same sentence once
+        out.append(citation)
+        if len(out) == limit:
+            break
     return out
 
 

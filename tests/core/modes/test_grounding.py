@@ -121,3 +121,13 @@ def test_a_table_row_with_decimals_is_one_sentence():
     checked = ground("The charge is 1.85 kg.", [table], asked)
     assert checked.supported
     assert checked.citations[0].quote == "Refrigerant R32 charge (kg) | 1.10 | 1.40 | 1.85"
+
+
+def test_overlapping_passages_offer_the_same_nearest_sentence_once():
+    text = "The vault is closed on Sundays. Keys are kept at the desk."
+    first = Source(1, "Handbook", 9, "9", "page", 100, text)
+    overlapping = Source(1, "Handbook", 9, "9", "page", 100, text[:31])  # the next passage
+    _text, citations, _step = silent(
+        "It is 1234.", ground("It is 1234.", [first], QUESTION), QUESTION, [first, overlapping]
+    )
+    assert len(citations) == 1 and citations[0].quote == "The vault is closed on Sundays."
