@@ -87,7 +87,7 @@ def _eval_qa(args) -> int:
     questions = qa.select(qa.load_questions(args.file), type=args.type, limit=args.limit)
     modes = list(qa.ALL) if args.mode == "all" else [args.mode]
     cancel = threading.Event()
-    searching = any(m in ("rag", "auto") for m in modes)
+    searching = args.retrieval_only or any(m in ("rag", "auto") for m in modes)
     with qa.Corpus(questions, searching=searching, folder=args.library) as corpus:
         files = len(corpus.files)
         print(f"Reading {files} document{'s' * (files != 1)}…", file=sys.stderr)
@@ -99,6 +99,11 @@ def _eval_qa(args) -> int:
             )
         except InterruptedError:
             return error("stopped before the documents were read.")
+        if args.retrieval_only:
+            from core.eval import retrieval
+
+            report = retrieval.run(questions, corpus, source=args.file, cancel=cancel)
+            return _show_evaluation(args, report, "Chart", None, retrieval.tables)
         backend = cli._backend(args, cancel)
         total = len(questions) * len(modes)
         print(
@@ -127,7 +132,7 @@ def _eval_qa(args) -> int:
 def _show_evaluation(args, report, chart: str, plot, text) -> int:
     """An evaluation's report: the chart asked for, then JSON or the tables; exit 1 if the
     user stopped it before the end."""
-    if args.plot:
+    if args.plot and plot is not None:
         print(f"{chart}: {plot(report, args.plot)}", file=sys.stderr)
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)

@@ -181,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a throw-away library)",
     )
     qa.add_argument("--model", metavar="SPEC", help="the model (default: from the settings)")
+    qa.add_argument(
+        "--retrieval-only",
+        action="store_true",
+        help="no model: measure only whether search finds the evidence pages (recall@5, @10)",
+    )
     lan_option(qa)
     qa.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
     qa.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
