@@ -109,10 +109,13 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     instruction = INSTRUCTION if numbered else PLAIN_INSTRUCTION
     # The tables of the whole selection, not only of the passages found: a table's rows are
     # numbers that match a question's words poorly, so its passage is often not among them.
-    looked_up = (
-        tables.lookup(request.question, _all_pages(request, strong(found)))
-        if tables.TABLE_LOOKUP
-        else []
+    pages, texts = _all_pages(request, strong(found))
+    located = tables.located(request.question, texts) if tables.TABLE_LOOKUP else []
+    looked_up = [cell for cell, _where in located]
+    # The pages those cells came from may support the answer too (a passage's text is already
+    # among the passages' sources: None there).
+    table_pages = list(
+        {id(pages[w]): pages[w] for _c, w in located if pages[w] is not None}.values()
     )
     found_in_tables = tables.as_prompt(looked_up)
     prompt = [
@@ -154,7 +157,7 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
     named = {int(n) for n in _NUMBER.findall(text) if 0 < int(n) <= len(used)}
     order = sorted(range(len(used)), key=lambda i: (i + 1) not in named)
     # The model read the passages and the table cells said in words: both may support it.
-    sources = [_source(used[i]) for i in order] + _table_pages(request, looked_up)
+    sources = [_source(used[i]) for i in order] + table_pages
     cancelled = stats.stopped_by == "cancel"
     plain = _NUMBER.sub("", text)
     with watch("cite"):
@@ -196,24 +199,15 @@ def _without_runs_of_numbers(text: str, passages: int) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def _table_pages(request: Request, cells: list) -> list[Source]:
-    """The pages of the selection whose tables hold `cells`."""
-    if not cells:
-        return []
-    wanted = set(cells)
-    return [
-        Source.of_page(doc, page)
-        for doc in request.documents
-        for page in doc.pages
-        if wanted & set(tables.cells(page.text))
+def _all_pages(request: Request, passages) -> tuple[list[Source | None], list[str]]:
+    """Every page of the selected documents (passages too, for a document not loaded): their
+    sources (None for a passage) and their texts, in the same order."""
+    pages: list[Source | None] = [
+        Source.of_page(doc, page) for doc in request.documents for page in doc.pages
     ]
-
-
-def _all_pages(request: Request, passages) -> list[str]:
-    """Every page of the selected documents (passages too, for a document not loaded)."""
-    texts = [page.text for doc in request.documents for page in doc.pages]
     loaded = {d.id for d in request.documents}
-    return texts + [p.text for p in passages if p.doc_id not in loaded]
+    extra = [p.text for p in passages if p.doc_id not in loaded]
+    return pages + [None] * len(extra), [s.text for s in pages if s is not None] + extra
 
 
 def _on_its_page(citation, request: Request):

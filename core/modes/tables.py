@@ -67,12 +67,17 @@ def lookup(question: str, texts: list[str], limit: int = 3) -> list[Cell]:
     """The cells of the tables in `texts` that best match the question: each must share a word
     with the question in its row name, and, where the table has several value columns, in its
     column name too (or its caption)."""
+    return [cell for cell, _where in located(question, texts, limit)]
+
+
+def located(question: str, texts: list[str], limit: int = 3) -> list[tuple[Cell, int]]:
+    """`lookup`'s cells, each with the index in `texts` of the text it was found in."""
     wanted = _words(question)
     if not wanted:
         return []
-    scored: list[tuple[float, int, Cell]] = []
+    scored: list[tuple[float, int, tuple[Cell, int]]] = []
     seen: set[Cell] = set()
-    for text in texts:
+    for where, text in enumerate(texts):
         found = cells(text)
         columns = Counter((c.caption, c.row) for c in found)
         for cell in found:
@@ -89,9 +94,9 @@ def lookup(question: str, texts: list[str], limit: int = 3) -> list[Cell]:
             # A row named by the question's words alone ("Hamburg") before one that only
             # shares a word with it ("Antwerp (head office)" for "…Hamburg office?").
             score = 2.0 * row + 1.5 * column + 1.0 * caption + row / len(row_words)
-            scored.append((score, len(scored), cell))
+            scored.append((score, len(scored), (cell, where)))
     scored.sort(key=lambda s: (-s[0], s[1]))
-    return [cell for _score, _order, cell in scored[:limit]]
+    return [found for _score, _order, found in scored[:limit]]
 
 
 def said(question: str, texts: list[str], limit: int = 3) -> str:
