@@ -251,6 +251,11 @@ def describe_trace(answer: dict) -> str:
                 f"<b>Not shown:</b> {html.escape(step.get('why', ''))}. The model's draft: "
                 f"“{html.escape(step.get('draft', ''))}”"
             )
+        elif step.get("step") == "grounding" and step.get("shown") == "part":
+            lines.append(
+                f"<b>Set aside:</b> “{html.escape(step.get('set_aside', ''))}”: "
+                f"{html.escape(step.get('why', ''))}."
+            )
     if steps:
         lines.append(f"<b>Steps:</b> {len(steps)}")
         for step in steps[:40]:

@@ -5,8 +5,9 @@
 For every question: the fields are there, its documents exist and can be read, its evidence
 pages exist in them, and, for a "fact" or "table" question, the gold answer (or one of its
 alternatives) is found in the text of its evidence pages, scored the way `longread eval qa`
-scores an answer. Then a table per document: format, pages, words, tokens (words x 1.3) and
-questions per type. Exits 1 when something is wrong. Reads documents only; runs no model.
+scores an answer; an "unanswerable" question has the answer null and no evidence pages.
+Then a table per document: format, pages, words, tokens (words x 1.3) and questions per type.
+Exits 1 when something is wrong. Reads documents only; runs no model.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-TYPES = ("fact", "multihop", "table", "whole")
+TYPES = ("fact", "multihop", "table", "whole", "unanswerable")
 
 
 def main(argv: list[str]) -> int:
@@ -62,7 +63,13 @@ def main(argv: list[str]) -> int:
                 problems.append(f"{ident}: no page {page}")
             texts += found
         gold = item["answer"] if isinstance(item["answer"], list) else [item["answer"]]
-        if item.get("choices"):
+        if (item.get("type") == "unanswerable") != (item["answer"] is None) or (
+            item["answer"] is None and pages
+        ):
+            problems.append(f"{ident}: only an unanswerable question has the answer null")
+        elif item["answer"] is None:
+            pass
+        elif item.get("choices"):
             letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(item["choices"])]
             if not all(str(g) in letters for g in gold):
                 problems.append(f"{ident}: a multiple-choice answer must be a letter")

@@ -85,8 +85,11 @@ def _after_stream(answer) -> None:
     """Ends a streamed answer: when what streamed was set aside (not supported by the
     documents), says so and prints what stands instead."""
     print()
-    if any(step.get("step") == "grounding" and not step.get("shown") for step in answer.trace):
+    checks = [step for step in answer.trace if step.get("step") == "grounding"]
+    if any(not step.get("shown") for step in checks):
         print(f"(Set aside: not supported by your documents.) {answer.text}")
+    elif any(step.get("shown") == "part" for step in checks):
+        print(f"(Only this part is supported by your documents.) {answer.text}")
 
 
 def _show_sources(answer) -> None:

@@ -7,11 +7,13 @@ The questions come from a JSONL file, one object a line:
 
 `answer` may be a text, a number, or a list of accepted alternatives; `choices` (a list of
 texts) makes the question multiple choice, and its answer is a letter (or a choice's text).
-Document paths are relative to the JSONL file's folder, or absolute.
+`"answer": null` makes the question unanswerable (the documents do not say): "not found" is the
+right answer to it and any answer shown as found is a hallucination. Document paths are
+relative to the JSONL file's folder, or absolute.
 
-Each question is asked in each chosen mode; an answer is scored (see `grade`) and its citations
-are checked against `evidence_pages`. Users run it on their own questions to see which mode to
-trust, on their machine, for which kind of question.
+Each question is asked in each chosen mode; an answer is scored strictly and leniently (see
+`grade`) and its citations are checked against `evidence_pages`. Users run it on their own
+questions to see which mode to trust, on their machine, for which kind of question.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.eval.niah import STOPPED
+from core.quantities import (
+    NUMBER,
+    SCALE,
+    THOUSANDS,
+    Quantity,
+    main_number,
+    numbers_in,
+    quantity,
+)
 
 MODES = ("direct", "rag", "recursive", "auto")
 ALL = MODES  # what `--mode all` runs: auto too, to show what it picks for each kind of question
@@ -77,68 +88,11 @@ def contains(answer: str, gold: str) -> bool:
     return bool(wanted) and f" {wanted} " in f" {normalize(answer)} "
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """A number read from text: "$2.4 million" is value 2,400,000, mantissa 2.4, scaled."""
-
-    value: float
-    mantissa: float  # the number as written, before a scale word (million, k, bn, ...)
-    scaled: bool  # whether a scale word followed it
-
-
-_SCALES = {
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "mn": 1e6,
-    "m": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "b": 1e9,
-    "trillion": 1e12,
-}
-_UNITS = "zero one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_WORDS = {
-    **{w: i for i, w in enumerate(_UNITS)},
-    **{w: 10 + i for i, w in enumerate(_TEENS)},
-    **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
-}
-# 1,920,000 / 1 920 000 -> 1920000 (a separator between a digit and exactly three digits)
-_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f\u2009](?=\d{3}(?!\d))")
-_NUMBER = (
-    r"(?P<sign>[-−])?(?P<digits>\d+(?:\.\d+)?|\.\d+)"
-    rf"|\b(?P<tens>{'|'.join(_TENS)})[- ](?P<unit>{'|'.join(_UNITS[1:])})\b"
-    rf"|\b(?P<word>{'|'.join(sorted(_WORDS, key=len, reverse=True))})\b"
-)
-# A scale word: spelled out after an optional space ("2.4 million"), or abbreviated and written
-# right after the number ("1.6m", "$3bn", "40k"), so "5 m" (metres) stays 5.
-_SCALE = r"(?:\s*(?P<long>thousand|million|billion|trillion)\b|(?P<short>mn|bn|k|m|b)\b)"
-_QUANTITY = re.compile(rf"(?<![\w.])(?:{_NUMBER}){_SCALE}?", re.IGNORECASE)
 _GOLD_NUMBER = re.compile(
-    rf"\s*(?:[$€£¥]|usd|eur|gbp)?\s*(?:{_NUMBER}){_SCALE}?"
+    rf"\s*(?:[$€£¥]|usd|eur|gbp)?\s*(?:{NUMBER}){SCALE}?"
     r"\s*(?:%|percent|per cent|dollars?|euros?|pounds?|usd|eur|gbp)?\s*",
     re.IGNORECASE,
 )
-
-
-def _quantity(match: re.Match) -> Quantity:
-    if match["digits"] is not None:
-        mantissa = float(match["digits"]) * (-1 if match["sign"] else 1)
-    elif match["tens"] is not None:
-        mantissa = float(_WORDS[match["tens"].lower()] + _WORDS[match["unit"].lower()])
-    else:
-        mantissa = float(_WORDS[match["word"].lower()])
-    scale = match["long"] or match["short"]
-    factor = _SCALES[scale.lower()] if scale else 1.0
-    return Quantity(mantissa * factor, mantissa, scale is not None)
-
-
-def numbers_in(text: str) -> list[Quantity]:
-    """Every number in `text`, in order: "$1,920,000" -> 1920000, "2.4 million" -> 2400000,
-    "1.6m" -> 1600000, "27 percent" and "27%" -> 27, "eleven" -> 11."""
-    return [_quantity(m) for m in _QUANTITY.finditer(_THOUSANDS.sub("", text))]
 
 
 def gold_number(gold: str | int | float) -> Quantity | None:
@@ -148,8 +102,8 @@ def gold_number(gold: str | int | float) -> Quantity | None:
         return None
     if isinstance(gold, (int, float)):
         return Quantity(float(gold), float(gold), False)
-    match = _GOLD_NUMBER.fullmatch(_THOUSANDS.sub("", gold))
-    return _quantity(match) if match else None
+    match = _GOLD_NUMBER.fullmatch(THOUSANDS.sub("", gold))
+    return quantity(match) if match else None
 
 
 def _close(value: float, gold: float) -> bool:
@@ -195,15 +149,21 @@ def choice_letter(answer: str, choices: Sequence[str]) -> str | None:
 
 
 def grade(
-    answer: str, gold: Sequence[str | int | float], choices: Sequence[str] | None = None
+    answer: str,
+    gold: Sequence[str | int | float],
+    choices: Sequence[str] | None = None,
+    *,
+    strict: bool = False,
+    question: str = "",
 ) -> tuple[bool, float]:
     """(right, score 0–1) of an answer against the accepted alternatives `gold`.
 
     - multiple choice (`choices` given, `gold` letters): right when `choice_letter` is one of
       them; score 1 or 0.
-    - a number (gold is a number or a text that is only a number, see `gold_number`): right when
-      any number in the answer is within 1 % of it, or equal for a whole number below 10,000
-      (see `same_number`); score 1 or 0.
+    - a number (gold is a number or a text that is only a number, see `gold_number`): strictly,
+      right when the answer's main number (`main_number`; `question` is what was asked) is
+      within 1 % of it, or equal for a whole number below 10,000 (see `same_number`); leniently,
+      when any number in the answer is. Score 1 or 0.
     - a short text: right when the gold text's words are in the answer (`contains`) or their
       token F1 is at least 0.8; score = the F1, or 1 when contained.
     The best alternative counts.
@@ -216,7 +176,9 @@ def grade(
     for wanted in gold:
         number = gold_number(wanted)
         if number is not None:
-            said = numbers_in(answer) if said is None else said
+            if said is None:
+                main = main_number(answer, question) if strict else None
+                said = ([main] if main else []) if strict else numbers_in(answer)
             right = any(same_number(n, number) for n in said)
             result = (right, float(right))
         elif contains(answer, str(wanted)):
@@ -244,10 +206,15 @@ class Question:
     id: str
     documents: tuple[Path, ...]  # resolved
     question: str
-    gold: tuple[str | int | float, ...]  # accepted alternatives; letters for multiple choice
+    gold: tuple[str | int | float, ...]  # accepted alternatives (letters for multiple choice);
+    # none when the documents do not answer the question
     choices: tuple[str, ...] = ()
     evidence_pages: tuple[int, ...] = ()
     type: str = NO_TYPE
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold)
 
     def prompt(self) -> str:
         """What the modes are asked: the question, and for multiple choice its lettered
@@ -339,18 +306,23 @@ def _question(line: str, number: int, path: Path) -> Question:
         raise wrong("“question” should be the text of the question.")
 
     gold = item["answer"]
-    gold = gold if isinstance(gold, list) else [gold]
-    if not gold or not all(
+    gold = [] if gold is None else gold if isinstance(gold, list) else [gold]
+    if (gold == [] and item["answer"] is not None) or not all(
         isinstance(g, (str, int, float)) and not isinstance(g, bool) and str(g).strip()
         for g in gold
     ):
-        raise wrong("“answer” should be a text, a number, or a list of accepted answers.")
+        raise wrong(
+            "“answer” should be a text, a number, a list of accepted answers, or null when "
+            "the documents do not answer the question."
+        )
 
     choices = item.get("choices") or []
     if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
         raise wrong("“choices” should be a list of texts.")
     if len(choices) == 1 or len(choices) > len(LETTERS):
         raise wrong(f"give from 2 to {len(LETTERS)} choices (A to Z), not {len(choices)}.")
+    if choices and not gold:
+        raise wrong("a multiple-choice question needs its right choice as “answer”.")
     if choices:
         gold = [_letter(g, choices, wrong) for g in gold]
 
@@ -503,8 +475,12 @@ class Row:
     question: str
     gold: list
     answer: str = ""
-    correct: bool | None = None  # None: it did not run (see `skipped`)
+    # Right, scored strictly (an answer's main number); for an unanswerable question, right when
+    # it said it found nothing. None: it did not run (see `skipped`).
+    correct: bool | None = None
     score: float | None = None  # 0–1: the F1 for short answers, 1 or 0 for numbers and letters
+    lenient: bool | None = None  # right when any number in the answer is the gold one
+    abstained: bool | None = None  # it said "not found" (or its answer was set aside)
     citation_ok: bool | None = None  # None: no evidence pages given, or it did not run
     cited_pages: list[int] = field(default_factory=list)
     evidence_pages: list[int] = field(default_factory=list)
@@ -518,15 +494,26 @@ class Row:
     def answered(self) -> bool:
         return self.correct is not None
 
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold)
+
+    @property
+    def hallucinated(self) -> bool:
+        """An answer shown as found to a question the documents do not answer."""
+        return self.answered and not self.answerable and not self.abstained
+
     def to_json(self) -> dict:
         return {
             "id": self.id,
             "type": self.type,
             "mode": self.mode,
             "question": self.question,
-            "gold": self.gold,
+            "gold": self.gold if self.answerable else None,
             "answer": self.answer,
             "correct": self.correct,
+            "lenient": self.lenient,
+            "abstained": self.abstained,
             "score": None if self.score is None else round(self.score, 3),
             "citation_ok": self.citation_ok,
             "cited_pages": self.cited_pages,
@@ -545,21 +532,55 @@ class Summary:
 
     questions: int
     answered: int  # ran, not skipped
-    correct: int
-    mean_score: float | None  # mean F1 (score) over the answered ones
-    cited: int  # answered questions with evidence pages whose citations include one of them
-    with_evidence: int  # answered questions with evidence pages
+    answerable: int  # answered questions the documents answer
+    correct: int  # of those, right (strict scoring)
+    lenient: int  # of those, right when any number in the answer may count
+    abstained: int  # of those, "not found"
+    unanswerable: int  # answered questions the documents do not answer
+    hallucinated: int  # of those, given an answer instead of "not found"
+    mean_score: float | None  # mean F1 (score) over the answerable ones answered
+    cited: int  # answerable answered questions with evidence pages citing one of them
+    with_evidence: int  # answerable answered questions with evidence pages
+    right_cited: int  # right answers with evidence pages citing one of them
+    right_with_evidence: int  # right answers to questions with evidence pages
     median_seconds: float | None
     median_tokens: float | None
 
     @property
     def accuracy(self) -> float | None:
-        """Right answers of those answered."""
-        return self.correct / self.answered if self.answered else None
+        """Right answers (strict) of the answerable questions answered."""
+        return self.correct / self.answerable if self.answerable else None
+
+    @property
+    def lenient_accuracy(self) -> float | None:
+        return self.lenient / self.answerable if self.answerable else None
+
+    @property
+    def abstention_rate(self) -> float | None:
+        """ "Not found" to questions the documents answer."""
+        return self.abstained / self.answerable if self.answerable else None
+
+    @property
+    def hallucination_rate(self) -> float | None:
+        """Answers given to questions the documents do not answer."""
+        return self.hallucinated / self.unanswerable if self.unanswerable else None
+
+    @property
+    def right(self) -> int:
+        """Right answers of every kind: strict ones, and "not found" where nothing is there."""
+        return self.correct + self.unanswerable - self.hallucinated
+
+    @property
+    def overall(self) -> float | None:
+        return self.right / self.answered if self.answered else None
 
     @property
     def citation_accuracy(self) -> float | None:
         return self.cited / self.with_evidence if self.with_evidence else None
+
+    @property
+    def right_citation_accuracy(self) -> float | None:
+        return self.right_cited / self.right_with_evidence if self.right_with_evidence else None
 
     def to_json(self) -> dict:
         def rounded(value: float | None, digits: int) -> float | None:
@@ -568,12 +589,23 @@ class Summary:
         return {
             "questions": self.questions,
             "answered": self.answered,
+            "answerable": self.answerable,
             "correct": self.correct,
             "accuracy": rounded(self.accuracy, 3),
+            "lenient": self.lenient,
+            "lenient_accuracy": rounded(self.lenient_accuracy, 3),
+            "abstained": self.abstained,
+            "abstention_rate": rounded(self.abstention_rate, 3),
+            "unanswerable": self.unanswerable,
+            "hallucinated": self.hallucinated,
+            "hallucination_rate": rounded(self.hallucination_rate, 3),
             "mean_f1": rounded(self.mean_score, 3),
             "cited": self.cited,
             "with_evidence": self.with_evidence,
             "citation_accuracy": rounded(self.citation_accuracy, 3),
+            "right_cited": self.right_cited,
+            "right_with_evidence": self.right_with_evidence,
+            "right_citation_accuracy": rounded(self.right_citation_accuracy, 3),
             "median_seconds": rounded(self.median_seconds, 2),
             "median_tokens": self.median_tokens,
         }
@@ -581,14 +613,23 @@ class Summary:
 
 def summarize(rows: Sequence[Row]) -> Summary:
     answered = [r for r in rows if r.answered]
-    evidenced = [r for r in answered if r.citation_ok is not None]
+    answerable = [r for r in answered if r.answerable]
+    evidenced = [r for r in answerable if r.citation_ok is not None]
+    right_evidenced = [r for r in evidenced if r.correct]
     return Summary(
         questions=len(rows),
         answered=len(answered),
-        correct=sum(bool(r.correct) for r in answered),
-        mean_score=statistics.fmean(r.score or 0.0 for r in answered) if answered else None,
+        answerable=len(answerable),
+        correct=sum(bool(r.correct) for r in answerable),
+        lenient=sum(bool(r.lenient) for r in answerable),
+        abstained=sum(bool(r.abstained) for r in answerable),
+        unanswerable=len(answered) - len(answerable),
+        hallucinated=sum(r.hallucinated for r in answered),
+        mean_score=statistics.fmean(r.score or 0.0 for r in answerable) if answerable else None,
         cited=sum(bool(r.citation_ok) for r in evidenced),
         with_evidence=len(evidenced),
+        right_cited=sum(bool(r.citation_ok) for r in right_evidenced),
+        right_with_evidence=len(right_evidenced),
         median_seconds=statistics.median(r.seconds for r in answered) if answered else None,
         median_tokens=statistics.median(r.tokens for r in answered) if answered else None,
     )
@@ -735,12 +776,26 @@ def _ask(
     answer, row.skipped = answer_or_skip(request, backend, row.mode, cancel)
     if answer is None:
         return
+    from core.modes.grounding import abstains
+
     row.answer = answer.text
     row.answered_by = answer.mode
     row.complete = answer.complete
-    row.correct, row.score = grade(answer.text, question.gold, question.choices)
+    supported = getattr(answer, "supported", True)
+    row.abstained = not supported or abstains(answer.text)
+    if question.answerable:
+        row.correct, row.score = grade(
+            answer.text, question.gold, question.choices, strict=True, question=question.question
+        )
+        row.lenient = grade(answer.text, question.gold, question.choices)[0]
+        if row.abstained:  # "not found" is wrong whatever numbers its passages hold
+            row.correct = row.lenient = False
+            row.score = 0.0
+    else:
+        row.correct = row.lenient = row.abstained
+        row.score = float(row.abstained)
     # An answer set aside as unsupported lists the passages nearest the question: not citations.
-    cited = answer.citations if getattr(answer, "supported", True) else []
+    cited = answer.citations if supported else []
     row.cited_pages = list(dict.fromkeys(c.page for c in cited))
     row.citation_ok = citation_ok(row.cited_pages, question.evidence_pages)
     row.seconds = answer.timings.get("total", 0.0)
@@ -763,7 +818,14 @@ def _outcome(row: Row) -> str:
         return f"not run ({row.skipped})"
     said = " ".join(row.answer.split())
     said = said if len(said) <= 70 else said[:69] + "…"
-    verdict = "right" if row.correct else f"wrong (“{said}”)"
+    if not row.answerable:
+        verdict = "not found (right)" if row.correct else f"invented (“{said}”)"
+    elif row.abstained:
+        verdict = "not found"
+    else:
+        verdict = "right" if row.correct else f"wrong (“{said}”)"
+        if row.lenient and not row.correct:
+            verdict = f"right only leniently (“{said}”)"
     by = f", answered by {row.answered_by}" if row.answered_by != row.mode else ""
     return f"{verdict} in {row.seconds:.1f} s{by}"
 
@@ -800,9 +862,11 @@ def tables(report: Report) -> str:
         "mode",
         "questions",
         "answered",
-        "accuracy",
-        "mean F1",
-        "citations",
+        "right",
+        "lenient",
+        "not found",
+        "invented",
+        "right cited",
         "median time",
         "median tokens",
     ]
@@ -814,9 +878,11 @@ def tables(report: Report) -> str:
                 mode,
                 str(s.questions),
                 str(s.answered),
-                _share(s.correct, s.answered),
-                "—" if s.mean_score is None else f"{s.mean_score:.2f}",
-                _share(s.cited, s.with_evidence),
+                _share(s.correct, s.answerable),
+                _share(s.lenient, s.answerable),
+                _share(s.abstained, s.answerable),
+                _share(s.hallucinated, s.unanswerable),
+                _share(s.right_cited, s.right_with_evidence),
                 "—" if s.median_seconds is None else f"{s.median_seconds:.1f} s",
                 "—" if s.median_tokens is None else f"{s.median_tokens:,.0f}",
             ]
@@ -827,14 +893,14 @@ def tables(report: Report) -> str:
             count = sum(r.skipped == note for r in report.rows_of(mode))
             lines.append(f"  — {mode}: {count} not run: {note}")
 
-    lines += ["", "Accuracy by type"]
+    lines += ["", "Right by type (for unanswerable questions, “not found” is right)"]
     counts = report.type_counts()
     rows = []
     for kind in report.types():
         cells = [f"{kind} ({counts[kind]})"]
         for mode in report.modes:
             s = report.summary(mode, kind)
-            cells.append(_share(s.correct, s.answered))
+            cells.append(_share(s.right, s.answered))
         rows.append(cells)
     lines += _table(["type (questions)", *report.modes], rows)
     picks = report.auto_picks()
@@ -845,9 +911,12 @@ def tables(report: Report) -> str:
 
     lines += [
         "",
-        "accuracy: right answers of those answered (questions not run do not count)",
-        "mean F1: the answers' mean score (word overlap for texts; 1 or 0 for numbers, choices)",
-        "citations: answered questions with evidence pages that cite one of those pages",
+        "right: answers to the answerable questions answered that give the gold answer: its",
+        "  number as the answer's main number, its words, or its letter",
+        "lenient: the same, with any number in the answer counting (the scoring before strict)",
+        "not found: answerable questions answered “I could not find this”",
+        "invented: questions the documents do not answer, given an answer instead",
+        "right cited: right answers with evidence pages that cite one of those pages",
     ]
     minutes, seconds = divmod(round(report.seconds), 60)
     lines.append(
@@ -878,23 +947,23 @@ def plot(report: Report, path: str | Path) -> Path:
         for x, kind in enumerate(kinds):
             s = report.summary(mode, kind)
             centre = x - 0.4 + width * (i + 0.5)
-            if s.accuracy is None:  # nothing of this type ran in this mode
+            if s.overall is None:  # nothing of this type ran in this mode
                 axes.text(centre, 2, "—", ha="center", va="bottom", fontsize=8, color="#777777")
                 continue
             axes.bar(
                 centre,
-                100 * s.accuracy,
+                100 * s.overall,
                 width,
                 color=colours.get(mode, "#888888"),
                 label=None if labelled else mode,
             )
             labelled = True
             axes.text(
-                centre, 100 * s.accuracy + 1.5, f"{s.correct}/{s.answered}", ha="center", fontsize=7
+                centre, 100 * s.overall + 1.5, f"{s.right}/{s.answered}", ha="center", fontsize=7
             )
     axes.set_xticks(range(len(kinds)), kinds)
     axes.set_ylim(0, 112)
-    axes.set_ylabel("accuracy (%)")
+    axes.set_ylabel("right (%)")
     axes.set_xlabel("question type")
     if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize=8, loc="upper right", ncol=len(modes))

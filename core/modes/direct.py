@@ -85,6 +85,9 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
         }
     ]
     supported = checked.supported
+    if checked.shown is not None:
+        text = checked.shown
+        trace.append(grounding.trimmed_step(checked))
     if not supported:
         text, citations, step = grounding.silent(text, checked, request.question, sources)
         trace.append(step)

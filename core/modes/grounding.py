@@ -31,8 +31,9 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*\w|\b[A-Z]\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[-*•]\s+|\(\s*)$")
 # What a small model says instead of an answer when the text does not have one.
 _ABSTAINS = re.compile(
-    r"^\W*(?:(?:not found|unknown|none|n/a|no answer)\W*$|i (?:do not|don't|cannot|can't) "
-    r"(?:know|find|say|tell)|(?:the )?(?:text|document|passage|documents|passages) (?:does|do) "
+    r"^\W*(?:(?:not found|unknown|none|n/a|no answer)\W*$|"
+    r"i (?:do not|don't|cannot|can't|could not|couldn't) (?:know|find|say|tell)|"
+    r"(?:the )?(?:text|document|passage|documents|passages) (?:does|do) "
     r"not (?:say|mention|state|specify|provide|contain|give)|there is no (?:information|mention)|"
     r"(?:it is|it's) not (?:mentioned|stated|said|given))",
     re.IGNORECASE,
@@ -118,7 +119,8 @@ class KeyContent:
         answer = _PAGE_REFERENCE.sub(" ", answer)
         asked_words = content_words(question) | {w.lower() for w in re.findall(r"\w+", question)}
         return cls(
-            numbers=numbers(answer) - numbers(question),
+            # "10 weeks" for a question about "ten years" repeats the question: not content
+            numbers=numbers(answer) - numbers(question) - worded_numbers(question),
             names={n for n in names(answer) if n not in asked_words},
         )
 
@@ -140,6 +142,9 @@ class Grounding:
     supported: bool
     missing: list[str] = field(default_factory=list)  # key content found in no source
     why: str = ""
+    # When only the answer's beginning is supported: that part (shown), and the rest (set aside)
+    shown: str | None = None
+    set_aside: str = ""
 
 
 def ground(answer: str, sources: Sequence[Source], question: str = "", limit: int = 3) -> Grounding:
@@ -173,11 +178,50 @@ def ground(answer: str, sources: Sequence[Source], question: str = "", limit: in
 
 
 def check(answer: str, sources: Sequence[Source], question: str, *, cancelled: bool) -> Grounding:
-    """`ground`, except for an answer cut short by Stop: what was written stays (supported),
-    cited where its words are."""
+    """`ground`, except that
+    - an answer cut short by Stop keeps what was written (supported), cited where its words are;
+    - an answer whose beginning is supported and whose rest is not shows the beginning alone:
+      the small model often adds a claim to a right one ("121 positions, with 11 more ...").
+      The beginning must say something of its own (a number or a name the question did not)."""
     if cancelled:
         return Grounding(verified(answer, sources, question=question), True)
-    return ground(answer, sources, question)
+    checked = ground(answer, sources, question)
+    if checked.supported:
+        return checked
+    for end in reversed(_clause_ends(answer)):
+        part = answer[:end].rstrip(" ,;:-–—")
+        key = KeyContent.of(part, question)
+        if not (key.numbers or key.names):
+            continue
+        # What is kept must say what was asked, not only whom it was about: it repeats a word
+        # of the question that is not a name ("positions", not "Harbour Master"); a bare
+        # number ("11.") says nothing of what it counts.
+        if not content_words(part) & (content_words(question) - names(question)):
+            continue
+        trimmed = ground(part, sources, question)
+        if trimmed.supported:
+            rest = answer[end:].strip(" ,;:-–—")
+            trimmed.shown = part if part.endswith((".", "!", "?")) else part + "."
+            trimmed.set_aside = rest
+            trimmed.why = f"what follows is not supported: {checked.why}"
+            return trimmed
+    return checked
+
+
+# Where a clause may end: a sentence's end, a comma or semicolon, or before "with", "and",
+# "which", "while", "but" (at most 8, the earliest).
+_CLAUSE_END = re.compile(r"[.;,:!?](?=\s)|\s(?=(?:with|and|which|while|but|whereas)\s)")
+
+
+def _clause_ends(answer: str) -> list[int]:
+    ends = (m.start() + (m.group(0) != " ") for m in _CLAUSE_END.finditer(answer))
+    return list(dict.fromkeys(len(answer[:e].rstrip(" ,;:")) for e in ends))[:8]
+
+
+def trimmed_step(checked: Grounding) -> dict:
+    """The trace step of an answer shown in part (see `check`)."""
+    return {"step": "grounding", "shown": "part", "set_aside": checked.set_aside[:500],
+            "why": checked.why}  # fmt: skip
 
 
 def _numbers_in_context(

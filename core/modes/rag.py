@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from core.modes import grounding, tables
+from core.modes import grounding, hops, tables
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.citations import Source, content_words
 
@@ -92,12 +92,21 @@ def pack(
 _NUMBER = re.compile(r"\[(\d+)\]")
 
 
-def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answer:
+def answer(
+    request: Request, backend, *, budget: int, reason: str = "", in_steps: bool = True
+) -> Answer:
+    """The answer from the passages best matching the question; a question that chains two
+    facts or compares two numbers is first tried in steps (see `core.modes.hops`)."""
+    tried: list[dict] = []  # the steps tried, when they found nothing: shown in the trace
+    if in_steps and (plan := hops.plan(request.question)) is not None:
+        stepped = _in_steps(request, backend, plan, budget, reason, tried)
+        if stepped is not None:
+            return stepped
     watch = Stopwatch()
     with watch("search"):
         found = request.library.search(request.question, k=SEARCH_K, doc_ids=request.doc_ids)
         found = _relevant(request, found)
-    trace = [{"step": "search", "found": len(found)}]
+    trace = [*tried, {"step": "search", "found": len(found)}]
     if not found:
         if request.on_token is not None:
             request.on_token(NOT_FOUND)
@@ -164,6 +173,9 @@ def answer(request: Request, backend, *, budget: int, reason: str = "") -> Answe
         checked = grounding.check(plain, sources, request.question, cancelled=cancelled)
         citations = checked.citations
         supported = checked.supported
+        if checked.shown is not None:
+            text = checked.shown
+            trace.append(grounding.trimmed_step(checked))
         if not supported:
             nearby = [_source(p) for p in found]
             text, citations, step = grounding.silent(text, checked, request.question, nearby)
@@ -223,3 +235,119 @@ def _on_its_page(citation, request: Request):
 
 def _source(p) -> Source:
     return Source(p.doc_id, p.title, p.page_start, p.page_label, p.page_unit, p.start, p.text)
+
+
+def _in_steps(
+    request: Request, backend, plan: hops.Plan, budget: int, reason: str, trace: list[dict]
+):
+    """The answer found one fact at a time, or None when a step finds nothing (the question is
+    then answered in one step); `trace` gets the steps either way."""
+    from dataclasses import replace
+
+    watch = Stopwatch()
+    quiet = replace(request, on_token=None)  # only the final answer is shown
+    trace.append({"step": "plan", "kind": type(plan).__name__.lower()})
+    answers: list[Answer] = []
+
+    def step(question: str) -> Answer | None:
+        request.progress(len(answers), 2, f"Step {len(answers) + 1}: {question}")
+        with watch("steps"):
+            found = answer(replace(quiet, question=question), backend, budget=budget,
+                           in_steps=False)  # fmt: skip
+        answers.append(found)
+        trace.append(
+            {"step": "hop", "question": question, "answer": found.text, "shown": found.supported}
+        )
+        usable = found.supported and found.complete and not grounding.abstains(found.text)
+        return found if usable else None
+
+    if isinstance(plan, hops.Bridge):
+        # The first fact is read from the sentences nearest its question (the small model
+        # restates a "which ..." question more often than it names the answer); each name
+        # they give is tried until the second question finds an answer.
+        with watch("search"):
+            nearest = _nearest_sentences(request, plan.find)
+        names = hops.candidates([c.quote for c in nearest], plan)
+        trace.append({"step": "bridge", "question": plan.find, "names": names})
+        first = second = None
+        for name in names:
+            then = hops.fill(plan.then, name, plan.noun)
+            second = step(then)
+            if second is not None:
+                first = next(c for c in nearest if name in c.quote)
+                break
+        if second is None:
+            return None
+        text = second.text
+        where = f"{first.title} p. {first.page_label}"
+        how = f"first “{plan.find}” ({name}, from {where}), then “{then}”"
+        found_first = [first]
+    else:
+        first, second = step(plan.first), None
+        if first is not None:
+            second = step(plan.second)
+        if first is None or second is None:
+            return None
+        if plan.years:
+            a, b = hops.year(first.text), hops.year(second.text)
+        else:
+            a, b = hops.number(first.text, plan.first), hops.number(second.text, plan.second)
+        if a is None or b is None or a == b:
+            return None
+        worked = hops.figure(abs(b - a))
+        text = " ".join(
+            [f"{worked} {plan.unit}.".replace(" .", "."), _sentence(first.text),
+             _sentence(second.text)]
+        )  # fmt: skip
+        how = f"“{plan.first}” and “{plan.second}”, and the difference of the two numbers"
+        found_first = first.citations
+    citations = []
+    for c in (*second.citations, *found_first):
+        if all((c.doc_id, c.start) != (d.doc_id, d.start) for d in citations):
+            citations.append(c)
+    if request.on_token is not None:
+        request.on_token(text)
+    step_reason = f"The question was answered in two steps: {how}."
+    return Answer(
+        text=text,
+        citations=citations,
+        mode="rag",
+        reason=f"{reason} {step_reason}".strip(),
+        trace=list(trace),
+        timings=watch.total(),
+        supported=True,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _nearest_sentences(request: Request, question: str, limit: int = 3) -> list:
+    """Citations of the sentences (or table rows) of the passages found for `question` that
+    share most of its words, best first (a name the question gives counts three words); at
+    least two words shared."""
+    from core.modes.citations import sentences
+
+    wanted = content_words(question)
+    named = grounding.names(question)
+    found = _relevant(request, request.library.search(question, k=SEARCH_K,
+                                                      doc_ids=request.doc_ids))  # fmt: skip
+    scored = []
+    for order, p in enumerate(strong(found)):
+        source = _source(p)
+        for start, end, sentence in sentences(p.text):
+            words = content_words(sentence)
+            shared = len(words & wanted) + 2 * len(words & named)
+            if shared >= 2:
+                scored.append((-shared, order, start, source, end))
+    scored.sort(key=lambda row: row[:3])
+    out = []
+    for _s, _o, start, source, end in scored:
+        citation = _on_its_page(source.cite(start, end), request)
+        if all((citation.doc_id, citation.start) != (c.doc_id, c.start) for c in out):
+            out.append(citation)
+        if len(out) == limit:
+            break
+    return out

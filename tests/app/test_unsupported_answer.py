@@ -43,3 +43,22 @@ def test_a_supported_answer_has_no_such_note(qtbot):
                         "trace": [{"step": "search", "found": 8}]})  # fmt: skip
     assert "nearest" not in widget.status.text()
     assert "Not shown" not in widget.details.text()
+
+
+def test_an_answer_shown_in_part_says_what_was_set_aside_in_details(qtbot):
+    widget = AnswerWidget()
+    qtbot.addWidget(widget)
+    trimmed = {
+        "step": "grounding",
+        "shown": "part",
+        "set_aside": "with 11 more than before.",
+        "why": "what follows is not supported: no passage it could cite holds 11",
+    }
+    shown = "Public Works will have 121 positions."
+    trace = [{"step": "search", "found": 8}, trimmed]
+    widget.show_answer({**SET_ASIDE, "answer": shown, "supported": True, "trace": trace})
+    assert widget.body.text() == "Public Works will have 121 positions."
+    assert "nearest" not in widget.status.text()
+    details = widget.details.text()
+    assert "Set aside" in details and "with 11 more than before." in details
+    assert details.count("with 11 more") == 1  # said in words once, not also as a raw step

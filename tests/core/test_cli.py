@@ -159,3 +159,22 @@ def test_list_of_an_empty_library_says_how_to_add(tmp_path):
 def test_wrong_usage_explains_itself(argv):
     result = longread(*argv)
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_a_streamed_answer_ends_saying_what_the_documents_do_not_support(capsys):
+    from core.cli.answer import _after_stream
+    from core.modes import Answer
+
+    silent = Answer("I could not find this in the selected documents.", [], "rag", "",
+                    [{"step": "grounding", "shown": False, "draft": "It is 42."}])  # fmt: skip
+    _after_stream(silent)
+    assert "(Set aside: not supported by your documents.) I could not find this" in (
+        capsys.readouterr().out
+    )
+    trimmed = {"step": "grounding", "shown": "part", "set_aside": "with 11 more."}
+    part = Answer("It has 121 positions.", [], "rag", "", [trimmed])
+    _after_stream(part)
+    out = capsys.readouterr().out
+    assert "(Only this part is supported by your documents.) It has 121 positions." in out
+    _after_stream(Answer("It has 121 positions.", [], "rag", "", [{"step": "search"}]))
+    assert capsys.readouterr().out == "\n"

@@ -111,6 +111,31 @@ def test_numbers_are_right_within_one_percent(answer, gold, right):
     assert qa.grade(answer, [gold]) == (right, float(right))
 
 
+@pytest.mark.parametrize(
+    ("answer", "gold", "strict", "lenient"),
+    [
+        ("It has 164 FTE positions.", 164, True, True),
+        ("It had 156 positions in FY2024 and has 164 now.", 164, False, True),  # a list
+        ("The positions are 156, 160 and 164.", 164, False, True),
+        # A number the question says is not the answer's: the rate asked about in 2025.
+        ("In 2025 the rate is 7.85 mills.", 7.85, True, True),
+        ("The rate is 7.85 mills [2] (page 4).", 7.85, True, True),  # references are not it
+        ("See page 4: the rate is 3.", 4, False, True),
+        ("No figure is given.", 38400, False, False),
+    ],
+)
+def test_strictly_the_answers_main_number_must_be_the_gold_one(answer, gold, strict, lenient):
+    question = "What is the rate in 2025?"
+    assert qa.grade(answer, [gold], strict=True, question=question) == (strict, float(strict))
+    assert qa.grade(answer, [gold], question=question) == (lenient, float(lenient))
+
+
+def test_the_main_number_of_an_answer():
+    assert qa.main_number("In 2025 it was 18,945 thousand.", "in 2025?").value == 18_945_000
+    assert qa.main_number("2025.", "in 2025?").value == 2025  # only the question's number
+    assert qa.main_number("Nothing here [3].") is None
+
+
 def test_short_answers_score_by_containment_or_f1():
     assert qa.grade("The director is Marta Oyelaran.", ["Marta Oyelaran"]) == (True, 1.0)
     right, score = qa.grade("Oyelaran", ["Marta Oyelaran"])
@@ -213,8 +238,10 @@ def test_questions_are_read_with_their_defaults(folder):
         },
         {**GOOD, "id": 7, "choices": ["Anna Berg", "Mirela Voss"], "answer": "mirela voss"},
         {**GOOD, "id": "letter", "choices": ["Anna Berg", "Mirela Voss"], "answer": "b"},
+        {**GOOD, "id": "none", "answer": None, "type": "unanswerable"},
     )
-    first, bread, choice, letter = qa.load_questions(path)
+    first, bread, choice, letter, none = qa.load_questions(path)
+    assert first.answerable and not none.answerable and none.gold == ()
     assert (first.id, first.line, first.type, first.gold) == (
         "line 1",
         1,
@@ -240,8 +267,9 @@ def test_questions_are_read_with_their_defaults(folder):
         ({"question": "Who?", "answer": "x"}, "Line 2 of “questions.jsonl”: the “documents”"),
         ({**GOOD, "question": ""}, "Line 2 of “questions.jsonl”: “question” should be"),
         ({k: v for k, v in GOOD.items() if k != "answer"}, "the “answer” field is missing"),
-        ({**GOOD, "answer": []}, "“answer” should be a text, a number, or a list"),
-        ({**GOOD, "answer": True}, "“answer” should be a text, a number, or a list"),
+        ({**GOOD, "answer": []}, "“answer” should be a text, a number, a list"),
+        ({**GOOD, "answer": True}, "“answer” should be a text, a number, a list"),
+        ({**GOOD, "answer": None, "choices": ["A", "B"]}, "needs its right choice as “answer”"),
         ({**GOOD, "documents": []}, "“documents” should be a list of file names"),
         ({**GOOD, "documents": ["docs/gone.pdf"]}, "the document “docs/gone.pdf” was not found"),
         ({**GOOD, "documents": ["docs"]}, "“docs” is not a file"),
@@ -382,6 +410,10 @@ def test_each_answer_is_scored_and_summed_up(folder):
     assert (summary.questions, summary.answered, summary.correct) == (3, 3, 2)
     assert summary.accuracy == pytest.approx(2 / 3)
     assert (summary.cited, summary.with_evidence) == (2, 2)
+    assert (summary.right_cited, summary.right_with_evidence) == (2, 2)
+    # 400 was set aside: "not found", not a wrong number shown
+    assert summary.abstained == 1 and bread.abstained and not master.abstained
+    assert summary.hallucination_rate is None  # no unanswerable question
     assert summary.median_tokens == 105
     assert report.summary("direct", "number").accuracy == 0.0
 
@@ -389,9 +421,10 @@ def test_each_answer_is_scored_and_summed_up(folder):
     assert "Question answering — oracle on cpu" in text
     assert "questions: q.jsonl (3 questions about 2 documents)" in text
     line = next(x for x in text.splitlines() if x.strip().startswith("direct"))
-    assert line.split()[:6] == ["direct", "3", "3", "2/3", "(67%)", "0.67"]
-    assert "2/2 (100%)" in line
-    by_type = text.split("Accuracy by type")[1].splitlines()
+    # right, lenient, not found, invented (none asked), right cited
+    said = "direct 3 3 2/3 (67%) 2/3 (67%) 1/3 (33%) — 2/2 (100%)"
+    assert line.split()[:12] == said.split()
+    by_type = text.split("Right by type")[1].splitlines()
     assert any(x.split() == ["fact", "(2)", "2/2", "(100%)"] for x in by_type)
     assert any(x.split() == ["number", "(1)", "0/1", "(0%)"] for x in by_type)
 
@@ -399,6 +432,59 @@ def test_each_answer_is_scored_and_summed_up(folder):
     assert data["summary"]["direct"]["correct"] == 2 and len(data["rows"]) == 3
     assert data["by_type"]["fact"]["direct"]["accuracy"] == 1.0
     assert data["rows"][0]["skipped"] is None and data["auto_picked"] == {}
+
+
+def test_unanswerable_questions_count_not_found_as_right_and_any_answer_as_invented(folder):
+    path = _write(
+        folder,
+        {
+            "id": "mayor",
+            "documents": ["docs/harbour.txt"],
+            "question": "Who is the mayor of Port Elling?",
+            "answer": None,
+            "type": "unanswerable",
+        },
+        {
+            "id": "flour",
+            "documents": ["docs/bakery.txt"],
+            "question": "Which mill supplies the bakery's flour?",
+            "answer": None,
+            "type": "unanswerable",
+        },
+        {
+            "id": "master",
+            "documents": ["docs/harbour.txt"],
+            "question": "Who is the harbour master of Port Elling?",
+            "answer": "Mirela Voss",
+            "type": "fact",
+        },
+    )
+    questions = qa.load_questions(path)
+    oracle = Oracle(
+        {
+            "mayor": "The mayor is Mirela Voss.",  # on the page, but not what was asked
+            "flour": "I could not find which mill supplies it.",
+            "harbour master": "The harbour master is Mirela Voss.",
+        }
+    )
+    with qa.Corpus(questions, searching=False) as corpus:
+        corpus.read()
+        report = qa.run(oracle, questions, corpus, modes=["direct"], source="q.jsonl")
+    rows = {r.id: r for r in report.rows}
+    assert rows["mayor"].hallucinated and rows["mayor"].correct is False
+    assert rows["flour"].abstained and rows["flour"].correct and not rows["flour"].hallucinated
+    summary = report.summary("direct")
+    assert (summary.answerable, summary.correct, summary.accuracy) == (1, 1, 1.0)
+    assert (summary.unanswerable, summary.hallucinated, summary.hallucination_rate) == (2, 1, 0.5)
+    assert summary.abstention_rate == 0.0 and summary.right == 2
+    text = qa.tables(report)
+    line = next(x for x in text.splitlines() if x.strip().startswith("direct"))
+    assert "1/2 (50%)" in line  # invented
+    by_type = text.split("Right by type")[1].splitlines()
+    assert any(x.split() == ["unanswerable", "(2)", "1/2", "(50%)"] for x in by_type)
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["summary"]["direct"]["hallucination_rate"] == 0.5
+    assert data["rows"][0]["gold"] is None and data["rows"][1]["abstained"] is True
 
 
 def test_direct_mode_is_not_run_on_documents_past_the_window(folder):

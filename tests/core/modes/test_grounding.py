@@ -4,7 +4,7 @@ names; otherwise the user is told nothing was found, with the passages nearest t
 from __future__ import annotations
 
 from core.modes.citations import Source
-from core.modes.grounding import NOT_FOUND, KeyContent, abstains, ground, numbers, silent
+from core.modes.grounding import NOT_FOUND, KeyContent, abstains, check, ground, numbers, silent
 
 VAULT = Source(
     1, "Archive handbook", 9, "9", "page", 4000,
@@ -29,6 +29,15 @@ def test_numbers_are_one_number_whatever_their_separators():
 def test_key_content_leaves_out_what_the_question_said():
     key = KeyContent.of("Maria Chen opened the room in May 2023.", "What opened in 2023?")
     assert key.numbers == set() and key.names == {"chen"}  # "Maria" starts the sentence
+
+
+def test_a_number_the_question_writes_in_words_is_the_questions_not_the_answers():
+    # "10 weeks" for "after ten years" adds no number of its own: the ten is the question's.
+    key = KeyContent.of("You earn 10 weeks of sabbatical.", "What after ten years of service?")
+    assert key.numbers == set()
+    source = Source(4, "Handbook", 7, "7", "page", 0, "After 10 years of service you get a gift.")
+    asked = "How many weeks of sabbatical leave after ten years of service?"
+    assert not ground("You earn 10 weeks of sabbatical leave.", [source], asked).supported
 
 
 def test_the_right_code_is_supported_and_cited_on_its_page():
@@ -131,3 +140,29 @@ def test_overlapping_passages_offer_the_same_nearest_sentence_once():
         "It is 1234.", ground("It is 1234.", [first], QUESTION), QUESTION, [first, overlapping]
     )
     assert len(citations) == 1 and citations[0].quote == "The vault is closed on Sundays."
+
+
+BUDGET = Source(
+    5, "Budget", 6, "6", "page", 0,
+    "Staffing by department.\nPublic Works | 118 | 121\nParks | 40 | 41\n"
+    "The Harbour Master retires on 31 March 2024.",
+)  # fmt: skip
+
+
+def test_a_supported_beginning_is_shown_and_an_unsupported_rest_set_aside():
+    asked = "How many FTE positions will Public Works have?"
+    draft = "Public Works will have 121 positions, with 11 more than last year."
+    checked = check(draft, [BUDGET], asked, cancelled=False)
+    assert checked.supported and checked.shown == "Public Works will have 121 positions."
+    assert checked.set_aside == "with 11 more than last year." and "11" in checked.why
+    assert checked.citations[0].quote == "Public Works | 118 | 121"
+
+
+def test_a_beginning_that_does_not_say_what_was_asked_is_not_shown():
+    # True of the Harbour Master, but not about his salary: nothing is shown.
+    asked = "What annual salary does the Harbour Master receive?"
+    draft = "The Harbour Master retires on 31 March 2024, with a salary of €80,000."
+    assert not check(draft, [BUDGET], asked, cancelled=False).supported
+    # A bare number says nothing of what it counts.
+    assert not check("121. It rose by 11.", [BUDGET], "How many in Public Works?",
+                     cancelled=False).supported  # fmt: skip
