@@ -13,7 +13,7 @@ Two plans (see RECURSIVE.md for the method and what is known about it):
 
 from __future__ import annotations
 
-from core.modes import mentions, recursive_loop, recursive_map
+from core.modes import counting, mentions, recursive_loop, recursive_map
 from core.modes import recursive_prompts as prompts
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.recursive_calls import Calls, Cancelled, LimitReached, RecursiveLimits
@@ -123,6 +123,10 @@ def answer(
             absent = mentions.answer(request.question, request.documents)
         if absent is not None:
             return _from_search(absent, request, calls, watch)
+        with watch("search"):
+            counted = counting.answer(request.question, request.documents)
+        if counted is not None:
+            return _from_count(counted, request, calls, watch)
     lead = ""  # why the fixed plan was used, when it was not asked for
     try:
         if use_code:
@@ -216,6 +220,29 @@ def _from_search(found: mentions.Result, request: Request, calls: Calls, watch) 
             "Every page was searched for each choice (a missing thing can only be shown by "
             "looking everywhere): one was found nowhere, and each of the others is cited where "
             "it appears."
+        ),
+        trace=calls.trace,
+        timings=watch.total(),
+    )
+
+
+def _from_count(counted: counting.Count, request: Request, calls: Calls, watch) -> Answer:
+    calls.trace.append(
+        {
+            "step": "count",
+            "plan": "headings",
+            "headings": [f"{h.number} {h.title}" for h in counted.headings][:60],
+        }
+    )
+    if request.on_token is not None:
+        request.on_token(counted.text)
+    return Answer(
+        text=counted.text,
+        citations=counted.citations,
+        mode="recursive",
+        reason=(
+            f"The numbered {counted.kind} were counted in the whole text: the longest run of "
+            "short lines numbered one after the other, each cited where it stands."
         ),
         trace=calls.trace,
         timings=watch.total(),

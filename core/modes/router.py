@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.modes import counting
 from core.modes.base import Request
 from core.modes.mentions import absence_question
 
@@ -83,6 +84,15 @@ def choose(request: Request, backend) -> Choice:
     limit, why_limit = direct_limit(backend)
     fits = tokens <= limit and backend.fits(tokens + PROMPT_ROOM, ANSWER_ROOM)
     size = f"The selection is {tokens:,} tokens"
+    counted = counting.answer(request.question, request.documents)
+    if counted is not None:
+        return Choice(
+            "recursive",
+            f"{size}, and the question asks how many numbered {counted.kind} there are: they "
+            "are counted in the whole text, each heading cited, rather than asked of the model.",
+            tokens,
+            limit,
+        )
     if fits:
         return Choice(
             "direct",
