@@ -147,8 +147,21 @@ class Grounding:
     set_aside: str = ""
 
 
+# Questions whose answer is a quantity: an answer without a number does not answer them.
+_QUANTITY = re.compile(
+    r"^\W*(?:how (?:many|much)|what (?:percentage|proportion|share|number|amount))\b", re.I
+)
+
+
 def ground(answer: str, sources: Sequence[Source], question: str = "", limit: int = 3) -> Grounding:
     """The citations of `sources` that support `answer` (see the module's docstring)."""
+    if (
+        _QUANTITY.match(question)
+        and not (numbers(answer) or worded_numbers(answer))
+        and not abstains(answer)
+    ):
+        why = "it gives no number, and the question asks how many or how much"
+        return Grounding([], False, [], why)
     key = KeyContent.of(answer, question)
     holding = [s for s in sources if not key.missing_in(s.text)]
     if key.numbers:

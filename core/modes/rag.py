@@ -259,7 +259,10 @@ def _in_steps(
             {"step": "hop", "question": question, "answer": found.text, "shown": found.supported}
         )
         usable = found.supported and found.complete and not grounding.abstains(found.text)
-        return found if usable else None
+        # A step must say something its question did not (a number, a name): "Brightwell
+        # offices and employees in Antwerp" is supported, and no answer to "how many".
+        key = grounding.KeyContent.of(found.text, question)
+        return found if usable and (key.numbers or key.names) else None
 
     if isinstance(plan, hops.Bridge):
         # The first fact is read from the sentences nearest its question (the small model

@@ -166,3 +166,12 @@ def test_a_beginning_that_does_not_say_what_was_asked_is_not_shown():
     # A bare number says nothing of what it counts.
     assert not check("121. It rose by 11.", [BUDGET], "How many in Public Works?",
                      cancelled=False).supported  # fmt: skip
+
+
+def test_an_answer_to_how_many_that_gives_no_number_is_no_answer():
+    source = Source(6, "Handbook", 1, "1", "page", 0, "Brightwell has offices in Antwerp, Belgium.")
+    asked = "How many employees work at the Gothenburg office?"
+    checked = ground("Brightwell offices and employees in Antwerp, Belgium.", [source], asked)
+    assert not checked.supported and "no number" in checked.why
+    said = Source(6, "H", 1, "1", "page", 0, "Forty employees work at the Gothenburg office.")
+    assert ground("Forty.", [said], asked).supported  # a number in words is a number
