@@ -262,7 +262,9 @@ def describe_trace(answer: dict) -> str:
             if step.get("step") == "grounding":
                 continue  # said above, in words
             words = ", ".join(
-                f"{k.replace('_', ' ')} {v:,}"
+                f"{k.replace('_', ' ')}: {'yes' if v else 'no'}"
+                if isinstance(v, bool)
+                else f"{k.replace('_', ' ')} {v:,}"
                 if isinstance(v, int)
                 else f"{k.replace('_', ' ')} {v:.2f}"
                 if isinstance(v, float)

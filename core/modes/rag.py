@@ -282,7 +282,7 @@ def _in_steps(
         if second is None:
             return None
         text = second.text
-        where = f"{first.title} p. {first.page_label}"
+        where = f"{first.title}, {first.page_unit} {first.page_label}"
         how = f"first “{plan.find}” ({name}, from {where}), then “{then}”"
         found_first = [first]
     else:

@@ -88,8 +88,8 @@ def choose(request: Request, backend) -> Choice:
     if counted is not None:
         return Choice(
             "recursive",
-            f"{size}, and the question asks how many numbered {counted.kind} there are: they "
-            "are counted in the whole text, each heading cited, rather than asked of the model.",
+            f"{size}, and the question asks how many numbered {counted.kind} there are: a "
+            "count of the whole text, not a question for the model.",
             tokens,
             limit,
         )

@@ -62,3 +62,11 @@ def test_an_answer_shown_in_part_says_what_was_set_aside_in_details(qtbot):
     details = widget.details.text()
     assert "Set aside" in details and "with 11 more than before." in details
     assert details.count("with 11 more") == 1  # said in words once, not also as a raw step
+
+
+def test_details_say_yes_or_no_for_what_a_step_did():
+    from app.chat_panel import describe_trace
+
+    step = {"step": "hop", "question": "What is the allowance in Milan?", "shown": True}
+    details = describe_trace({**SET_ASIDE, "supported": True, "trace": [step]})
+    assert "shown: yes" in details and "shown 1" not in details
