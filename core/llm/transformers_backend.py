@@ -21,11 +21,18 @@ from core.llm.base import GenerationStats, Message, StopScanner
 from core.llm.kvcache import PrefixCache, crop_to, new_cache
 from core.llm.spec import ModelSpec
 
-# Prefill runs the prompt in steps of about this long: long enough that each step's reading of
-# every weight is a small share of its time, while a cancel still lands within one layer of a
-# step (the check runs before every decoder layer), ~30 ms here.
-PREFILL_STEP_S = 1.0
-PREFILL_CHUNK = 256  # the first step's size in tokens; later steps are sized from its speed
+# Prefill runs the prompt in steps: the first of PREFILL_CHUNK tokens, each next one twice the
+# one before, up to a size set by the model and the device alone, never by how fast the machine
+# happens to be: where the steps split the prompt changes the sums slightly, and that was
+# enough to change an answer now and then (1 of 12 dev answers, steps of 64 against 2,048).
+# The same question on the same text gets the same answer. Long steps read every weight
+# once for many tokens; a cancel still lands within one layer of a step (the check runs before
+# every decoder layer), ~30 ms here.
+PREFILL_CHUNK = 256  # the first step's size in tokens
+MAX_CHUNK = 4096
+# The largest step keeps its attention scores (heads x step x window, fp32) within this.
+CHUNK_SCORES_BYTES = {"cpu": 512 * 2**20}
+DEFAULT_CHUNK_SCORES_BYTES = 2 * 2**30
 ANSWER_RESERVE = 512  # tokens `fits` keeps free for the answer by default
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -159,7 +166,7 @@ class TransformersBackend:
             fingerprint, cache_root() / "kv" if save_kv else None, config=config
         )
         self._lock = threading.Lock()
-        self._chunk = PREFILL_CHUNK  # the latest prefill step size, for the memory estimate
+        self._chunk = self._largest_step()  # for the memory estimate
         self.fast = _fast_decoder(self.model, folder)
         # A cancel is checked before every decoder layer, so it stops a long prefill step.
         self._cancel: threading.Event | None = None
@@ -191,6 +198,15 @@ class TransformersBackend:
         heads = getattr(c, "num_key_value_heads", None) or c.num_attention_heads
         head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
         return c.num_hidden_layers * 2 * heads * head_dim * self.model.dtype.itemsize
+
+    def _largest_step(self) -> int:
+        """The longest prefill step for this model on this device (a power of two)."""
+        budget = CHUNK_SCORES_BYTES.get(self.device.split(":")[0], DEFAULT_CHUNK_SCORES_BYTES)
+        per_token = self.config.num_attention_heads * self.context_window * 4
+        size = PREFILL_CHUNK
+        while size * 2 <= MAX_CHUNK and size * 2 * per_token <= budget:
+            size *= 2
+        return size
 
     def fits(self, prompt_tokens: int, max_new_tokens: int = ANSWER_RESERVE) -> bool:
         """Whether a prompt fits the window and, for its KV cache, this machine's free memory."""
@@ -266,14 +282,9 @@ class TransformersBackend:
                         stats.stopped_by = "cancel"
                         return
                     chunk = ids[done : done + size]
-                    step = time.perf_counter()
                     logits = self._forward(chunk, done, cache)
                     done += len(chunk)
-                    # Size the next step from this one's speed (a GPU takes thousands at once),
-                    # at most doubling, since each step attends over a longer context.
-                    rate = len(chunk) / max(time.perf_counter() - step, 1e-6)
-                    size = int(min(max(rate * PREFILL_STEP_S, 64), 2 * size, 4096))
-                    self._chunk = size
+                    size = min(2 * size, self._chunk)
                 stats.prefill_s = time.perf_counter() - started
                 decode_start = time.perf_counter()
                 # Decode: pick the most likely next token, feed it back, until a stop.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -98,6 +99,39 @@ def test_greedy_answer_matches_transformers_generate(smollm):
         )[0, len(ids) :]
     expected = smollm.tokenizer.decode(reference, skip_special_tokens=True)
     assert complete(smollm, messages, max_new_tokens=20).strip() == expected.strip()
+
+
+def test_the_same_prompt_is_read_in_the_same_steps_however_busy_the_machine(smollm, monkeypatch):
+    # Where prefill splits a prompt changes its sums a little, and that changed answers: the
+    # steps must follow from the prompt, the model and the device, never from the clock.
+    messages = texts.ask(texts.planted(smollm.count_tokens, 3000, seed=8), "Who moved?")
+    original = smollm._forward
+    steps: list[int] = []
+
+    def recording(tokens, position, cache):
+        steps.append(len(tokens))
+        return original(tokens, position, cache)
+
+    monkeypatch.setattr(smollm, "_forward", recording)
+    monkeypatch.setattr(smollm.prefix_cache, "take", lambda ids: (None, 0))  # read it all
+    real = time.perf_counter
+    start = real()
+
+    def slow_clock() -> float:  # a machine 50x slower, as the clock sees it
+        return start + (real() - start) * 50
+
+    runs = []
+    for clock in (real, slow_clock):
+        monkeypatch.setattr(time, "perf_counter", clock)
+        steps.clear()
+        complete(smollm, messages, max_new_tokens=1)
+        runs.append(list(steps))
+    monkeypatch.setattr(time, "perf_counter", real)
+    assert runs[0] == runs[1]
+    prefill = runs[0][:-1] if runs[0][-1] == 1 else runs[0]
+    assert prefill[0] == 256 and sum(prefill) >= 3000
+    for a, b in itertools.pairwise(prefill[:-1]):  # each step twice the last, to the largest
+        assert b == min(2 * a, smollm._chunk)
 
 
 def test_cancel_stops_prefill_and_decode_within_a_fraction_of_a_second(smollm):
