@@ -2,11 +2,12 @@
 
 A question that chains two facts ("the bonds that fund the aeration upgrade": which bonds, then
 their rate) or compares two numbers ("how many years after the railway came did the station
-close") is split by rules on its wording into questions about one fact each. Each is answered
-by rag mode on its own, checked like any answer, and the second question names what the first
-found ("What interest rate is paid on the 2019 Water Revenue Bonds?"); a difference of two
-numbers is worked out here, not by the model. When any step finds nothing, the question is
-answered in one step as usual.
+close") is split by rules on its wording into questions about one fact each. For a chain, the
+first fact is read from the text itself: the names that the sentences nearest its question give
+and the question does not (`candidates`); the second question names it ("What interest rate is
+paid on the 2022 Utility Revenue Bonds?") and is answered by rag mode, checked like any answer.
+For a difference, each number is asked by rag mode and the subtraction is done here, not by the
+model. When a step finds nothing, the question is answered in one step as usual.
 """
 
 from __future__ import annotations
@@ -176,35 +177,6 @@ def _bridge(text: str) -> Bridge | None:
 # -- reading the steps' answers ------------------------------------------------------------------
 
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
-_LEAD = re.compile(
-    r"^(?:the answer is|answer:|it is|it was|this is|that is|the|a|an)\s+", re.IGNORECASE
-)
-
-
-def entity(answer: str, find: str, noun: str) -> str | None:
-    """What a step's answer names: the answer less the question's own words ("The Parks
-    Department's director has led it since 2016." -> "Parks Department"); None when nothing
-    is left or it is too long to be a name."""
-    from core.modes.citations import content_words
-
-    sentence = re.split(r"(?<=[.!?])\s", answer.strip(), maxsplit=1)[0].strip().rstrip(".")
-    asked = content_words(find) - content_words(noun)
-    words = sentence.split()
-    kept = [w for w in words if w.lower().strip(".,;:'’s") not in asked or w[:1].isupper()]
-    # The name is the first run of words not from the question.
-    start = next((i for i, w in enumerate(words) if w in kept and _LEAD.sub("", w)), None)
-    if start is None:
-        return None
-    run = []
-    for word in words[start:]:
-        if word not in kept:
-            break
-        run.append(word)
-    name = _LEAD.sub("", " ".join(run)).strip(" ,;:.'’")
-    name = re.sub(r"['’]s$", "", name)
-    if not name or len(name.split()) > 8:
-        return None
-    return name
 
 
 def year(answer: str) -> int | None:
@@ -260,6 +232,8 @@ def names_in(sentence: str, find: str, noun: str) -> list[str]:
         if not words or all(w.lower().strip("'’s") in asked for w in words):
             continue
         name = " ".join(words).strip(" -'’")
+        if name not in " ".join(sentence.split()):
+            continue
         if len(name) < 2 or name in found:
             continue
         found.append(name)

@@ -277,7 +277,9 @@ def _in_steps(
             then = hops.fill(plan.then, name, plan.noun)
             second = step(then)
             if second is not None:
-                first = next(c for c in nearest if name in c.quote)
+                first = next(
+                    (c for c in nearest if name in " ".join(c.quote.split())), nearest[0]
+                )
                 break
         if second is None:
             return None
