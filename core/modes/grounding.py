@@ -173,9 +173,13 @@ def ground(answer: str, sources: Sequence[Source], question: str = "", limit: in
     if citations:
         return Grounding(citations, True)
     if not (content_words(answer) - content_words(question)) and holding:
-        # Nothing new to check ("Yes.", a choice's letter, the question's own words): it
-        # invents nothing. Cited: sentences that say much of what the question asks, if any.
-        return Grounding(closest(question, holding, limit=limit, least=2), True)
+        if restating_answers(question):
+            # Nothing new to check ("Yes.", a choice's letter): it invents nothing. Cited:
+            # sentences that say much of what the question asks, if any.
+            return Grounding(closest(question, holding, limit=limit, least=2), True)
+        # "The list price of the AT-12 is 12 euros." to "What is the list price of the
+        # AT-12?": the question's own words given back are no answer to what it asks.
+        return Grounding([], False, [], "it only repeats the question's own words")
     # Not supported: say what was not found, for the answer's details.
     missing = sorted(set().union(*(key.missing_in(s.text) for s in sources))) if sources else []
     if not sources:
@@ -188,6 +192,21 @@ def ground(answer: str, sources: Sequence[Source], question: str = "", limit: in
         shown = ", ".join(missing[:6]) or "its words"
         why = f"no passage it could cite holds {shown}"
     return Grounding([], False, missing, why)
+
+
+# Questions an answer may take its words from: yes or no ("Is the vault closed on Sundays?"),
+# or a choice the question lists ("A) ... B) ...", "... Port Elling or Quay Street?").
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may|"
+    r"must|might)\b",
+    re.IGNORECASE,
+)
+_LISTED = re.compile(r"(?m)^\s*\(?[A-Z][).:]\s|\bor\b", re.IGNORECASE)
+
+
+def restating_answers(question: str) -> bool:
+    """Whether an answer made only of the question's words can answer it."""
+    return bool(_YES_NO.match(question) or _LISTED.search(question))
 
 
 def check(answer: str, sources: Sequence[Source], question: str, *, cancelled: bool) -> Grounding:

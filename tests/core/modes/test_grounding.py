@@ -175,3 +175,14 @@ def test_an_answer_to_how_many_that_gives_no_number_is_no_answer():
     assert not checked.supported and "no number" in checked.why
     said = Source(6, "H", 1, "1", "page", 0, "Forty employees work at the Gothenburg office.")
     assert ground("Forty.", [said], asked).supported  # a number in words is a number
+
+
+def test_the_questions_own_words_given_back_are_no_answer_to_what_it_asks():
+    manual = Source(7, "Manual", 3, "3", "page", 0, "The AT-12 heat pump weighs 104 kg.")
+    asked = "What is the list price of the AT-12?"
+    checked = ground("It is the list price of the AT-12.", [manual], asked)
+    assert not checked.supported and "repeats the question" in checked.why
+    # A yes or no, or a choice the question lists, may well use only the question's words.
+    assert ground("Yes, the AT-12 is.", [manual], "Is the AT-12 a heat pump?").supported
+    listed = "Which is a heat pump, the AT-12 or the boiler?"
+    assert ground("The AT-12.", [manual], listed).supported
