@@ -7,7 +7,7 @@ are matched against the sentences of the candidate pages, and the best sentence 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from core.documents.models import Document, Page
@@ -25,6 +25,16 @@ _STOP = set(
     each few further here just like many much must now only other over same some still through
     under until up very while yes document question answer page pages""".split()
 )
+
+
+def distinct(citations: Iterable[Citation]) -> Iterator[Citation]:
+    """The citations with each quoted span once (overlapping passages quote the same sentence)."""
+    seen: set[tuple] = set()
+    for citation in citations:
+        key = (citation.doc_id, citation.start)
+        if key not in seen:
+            seen.add(key)
+            yield citation
 
 
 def content_words(text: str) -> set[str]:

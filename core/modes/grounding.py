@@ -14,9 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from core.modes.base import Citation
-from core.modes.citations import Source, best_sentence, content_words, sentences, verified
+from core.modes.citations import (
+    Source,
+    best_sentence,
+    content_words,
+    distinct,
+    sentences,
+    verified,
+)
 
 NOT_FOUND = "I could not find this in the selected documents."
 
@@ -291,15 +299,8 @@ def closest(
         if score >= least:
             scored.append((-score, order, source, start, end))
     scored.sort(key=lambda row: row[:2])
-    out: list[Citation] = []
-    for _score, _order, source, start, end in scored:
-        citation = source.cite(start, end)
-        if any((c.doc_id, c.start) == (citation.doc_id, citation.start) for c in out):
-            continue  # overlapping passages: the same sentence once
-        out.append(citation)
-        if len(out) == limit:
-            break
-    return out
+    cited = (source.cite(start, end) for _score, _order, source, start, end in scored)
+    return list(islice(distinct(cited), limit))
 
 
 def silent(draft: str, grounding: Grounding, question: str, nearby: Sequence[Source]):

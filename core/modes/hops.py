@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.modes.citations import content_words
+from core.quantities import main_number
+
 # -- the plans ---------------------------------------------------------------------------------
 
 
@@ -133,15 +136,7 @@ def _difference(text: str) -> Difference | None:
     return None
 
 
-def _content(text: str) -> set[str]:
-    from core.modes.citations import content_words
-
-    return content_words(text) - {"many", "much", "which", "what", "who", "whom", "how"}
-
-
 def _shares_words(a: str, b: str) -> bool:
-    from core.modes.citations import content_words
-
     return bool(content_words(a) & content_words(b))
 
 
@@ -152,7 +147,7 @@ def _bridge(text: str) -> Bridge | None:
         if not m:
             continue
         prefix, clause, noun = body[: m.start()], m["clause"], m["noun"]
-        if not _content(prefix) or re.search(r"\b(?:all|each|every|of these)\s+$", prefix):
+        if not content_words(prefix) or re.search(r"\b(?:all|each|every|of these)\s+$", prefix):
             # "What is the X that ...?" asks for X itself; "all the months whose ..." are many
             continue
         tail = ""
@@ -186,8 +181,6 @@ def year(answer: str) -> int | None:
 
 def number(answer: str, question: str) -> float | None:
     """The number a step's answer gives (its main number, see `core.quantities.main_number`)."""
-    from core.quantities import main_number
-
     found = main_number(answer, question)
     return None if found is None else found.value
 

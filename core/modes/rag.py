@@ -8,10 +8,11 @@ own words. When nothing relevant is found the answer says so instead of guessing
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from core.modes import grounding, hops, tables
 from core.modes.base import Answer, Request, Stopwatch
-from core.modes.citations import Source, content_words
+from core.modes.citations import Source, content_words, distinct
 
 SEARCH_K = 8  # passages searched for; as many as fit the budget are used
 NOT_FOUND = grounding.NOT_FOUND
@@ -306,10 +307,7 @@ def _in_steps(
         )  # fmt: skip
         how = f"“{plan.first}” and “{plan.second}”, and the difference of the two numbers"
         found_first = first.citations
-    citations = []
-    for c in (*second.citations, *found_first):
-        if all((c.doc_id, c.start) != (d.doc_id, d.start) for d in citations):
-            citations.append(c)
+    citations = list(distinct([*second.citations, *found_first]))
     if request.on_token is not None:
         request.on_token(text)
     step_reason = f"The question was answered in two steps: {how}."
@@ -348,11 +346,5 @@ def _nearest_sentences(request: Request, question: str, limit: int = 3) -> list:
             if shared >= 2:
                 scored.append((-shared, order, start, source, end))
     scored.sort(key=lambda row: row[:3])
-    out = []
-    for _s, _o, start, source, end in scored:
-        citation = _on_its_page(source.cite(start, end), request)
-        if all((citation.doc_id, citation.start) != (c.doc_id, c.start) for c in out):
-            out.append(citation)
-        if len(out) == limit:
-            break
-    return out
+    cited = (_on_its_page(source.cite(start, end), request) for *_, start, source, end in scored)
+    return list(islice(distinct(cited), limit))

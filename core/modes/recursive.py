@@ -202,48 +202,42 @@ def _from_code(outcome, request: Request, calls: Calls, watch: Stopwatch) -> Ans
 
 
 def _from_search(found: mentions.Result, request: Request, calls: Calls, watch) -> Answer:
-    calls.trace.append(
-        {
-            "step": "search",
-            "plan": "mentions",
-            "missing": [c.text for c in found.missing],
-            "found": {text: c.page_label for text, c in found.found.items()},
-        }
+    step = {
+        "step": "search",
+        "plan": "mentions",
+        "missing": [c.text for c in found.missing],
+        "found": {text: c.page_label for text, c in found.found.items()},
+    }
+    reason = (
+        "Every page was searched for each choice (a missing thing can only be shown by looking "
+        "everywhere): one was found nowhere, and each of the others is cited where it appears."
     )
-    if request.on_token is not None:
-        request.on_token(found.text)
-    return Answer(
-        text=found.text,
-        citations=found.citations,
-        mode="recursive",
-        reason=(
-            "Every page was searched for each choice (a missing thing can only be shown by "
-            "looking everywhere): one was found nowhere, and each of the others is cited where "
-            "it appears."
-        ),
-        trace=calls.trace,
-        timings=watch.total(),
-    )
+    return _read_in_code(found.text, found.citations, reason, step, request, calls, watch)
 
 
 def _from_count(counted: counting.Count, request: Request, calls: Calls, watch) -> Answer:
-    calls.trace.append(
-        {
-            "step": "count",
-            "plan": "headings",
-            "headings": [f"{h.number} {h.title}" for h in counted.headings][:60],
-        }
+    step = {
+        "step": "count",
+        "plan": "headings",
+        "headings": [f"{h.number} {h.title}" for h in counted.headings][:60],
+    }
+    reason = (
+        f"The numbered {counted.kind} were counted in the whole text: the longest run of "
+        "short lines numbered one after the other, each cited where it stands."
     )
+    return _read_in_code(counted.text, counted.citations, reason, step, request, calls, watch)
+
+
+def _read_in_code(text, citations, reason, step, request: Request, calls: Calls, watch) -> Answer:
+    """An answer the whole text gave without a model call (a search, a count)."""
+    calls.trace.append(step)
     if request.on_token is not None:
-        request.on_token(counted.text)
+        request.on_token(text)
     return Answer(
-        text=counted.text,
-        citations=counted.citations,
+        text=text,
+        citations=citations,
         mode="recursive",
-        reason=(
-            f"The numbered {counted.kind} were counted in the whole text: the longest run of "
-            "short lines numbered one after the other, each cited where it stands."
-        ),
+        reason=reason,
         trace=calls.trace,
         timings=watch.total(),
     )

@@ -11,7 +11,7 @@ import pytest
 from core import cli
 from core.errors import EvaluationError
 from core.eval import qa
-from core.llm.base import GenerationStats
+from tests.core.standin import Oracle
 
 # -- scoring ------------------------------------------------------------------------------------
 
@@ -321,31 +321,6 @@ def test_the_command_reports_a_bad_line_before_loading_a_model(folder, capsys, m
 
 
 # -- running, with a stand-in model -------------------------------------------------------------
-
-
-class Oracle:
-    """A stand-in model that answers from a table of question words: the bookkeeping without
-    the real model's time."""
-
-    name, device = "oracle", "cpu"
-
-    def __init__(self, answers: dict[str, str], window: int = 8192) -> None:
-        self.answers = answers
-        self.context_window = window
-        self.last_stats = GenerationStats()
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def fits(self, prompt_tokens: int, max_new_tokens: int = 512) -> bool:
-        return prompt_tokens + max_new_tokens <= self.context_window
-
-    def stream(self, messages, max_new_tokens=512, stop=None, cancel=None):
-        question = messages[-1]["content"].rsplit("Question:", 1)[-1]
-        said = next((a for q, a in self.answers.items() if q in question), "I do not know.")
-        self.last_stats = GenerationStats(prompt_tokens=100, new_tokens=5, stopped_by="eos")
-        yield said
-
 
 ORACLE = {
     "harbour master": "The harbour master is Mirela Voss.",

@@ -6,6 +6,7 @@ import pytest
 
 from core.documents import load
 from core.modes import Request, ask, counting, router
+from tests.core.standin import Oracle
 
 MANUAL = """Heat pump manual
 
@@ -90,14 +91,9 @@ def test_a_text_without_numbered_headings_has_no_count(tmp_path):
     assert counting.answer("How many chapters does it have?", [load(path)]) is None
 
 
-class NoModel:
-    name, device, context_window = "none", "cpu", 8192
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def fits(self, prompt_tokens: int, max_new_tokens: int = 512) -> bool:
-        return True
+class NoModel(Oracle):
+    def __init__(self) -> None:
+        super().__init__({})
 
     def stream(self, *args, **kwargs):
         raise AssertionError("a count of headings needs no model")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.library import Library
-from core.llm.base import GenerationStats
 from core.modes import Request, ask, hops
+from tests.core.standin import Oracle
 
 
 @pytest.mark.parametrize(
@@ -130,31 +130,6 @@ Staff who travel for work receive a daily travel allowance that depends on the c
 """
 
 
-class StandIn:
-    """Answers from a table of question words, like a model that reads its prompt: the
-    bookkeeping of the steps without the real model's time."""
-
-    name, device, context_window = "stand-in", "cpu", 8192
-
-    def __init__(self, answers: dict[str, str]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-        self.last_stats = GenerationStats()
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def fits(self, prompt_tokens: int, max_new_tokens: int = 512) -> bool:
-        return prompt_tokens + max_new_tokens <= self.context_window
-
-    def stream(self, messages, max_new_tokens=512, stop=None, cancel=None):
-        question = messages[-1]["content"].rsplit("Question:", 1)[-1].strip()
-        self.asked.append(question)
-        said = next((a for q, a in self.answers.items() if q in question), "I do not know.")
-        self.last_stats = GenerationStats(prompt_tokens=50, new_tokens=8, stopped_by="eos")
-        yield said
-
-
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hops")
@@ -172,7 +147,7 @@ QUESTION = "What is the daily travel allowance in the city whose office is led b
 
 def test_the_first_fact_is_read_from_the_text_and_the_second_asked_with_it(handbook):
     library, doc = handbook
-    model = StandIn({"allowance in the Milan": "The daily travel allowance in Milan is €50."})
+    model = Oracle({"allowance in the Milan": "The daily travel allowance in Milan is €50."})
     shown = []
     answer = ask(Request(QUESTION, [doc], library, on_token=shown.append), model, "rag")
     assert answer.supported and answer.text == "The daily travel allowance in Milan is €50."
@@ -186,7 +161,7 @@ def test_the_first_fact_is_read_from_the_text_and_the_second_asked_with_it(handb
 
 def test_when_a_step_finds_nothing_the_question_is_asked_in_one_step(handbook):
     library, doc = handbook
-    model = StandIn({"allowance in the Milan": "It is €99.", "Ferraro": "I do not know."})
+    model = Oracle({"allowance in the Milan": "It is €99.", "Ferraro": "I do not know."})
     answer = ask(Request(QUESTION, [doc], library), model, "rag")
     assert not answer.supported  # €99 is nowhere: not shown, the one-step answer knows nothing
     assert model.asked[-1] == QUESTION
@@ -195,7 +170,7 @@ def test_when_a_step_finds_nothing_the_question_is_asked_in_one_step(handbook):
 
 def test_a_difference_is_worked_out_from_the_two_numbers_found(handbook):
     library, doc = handbook
-    model = StandIn(
+    model = Oracle(
         {
             "Lyon office open": "The Lyon office opened in 2015.",
             "Milan office open": "The Milan office opened in 2017.",
