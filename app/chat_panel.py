@@ -246,6 +246,14 @@ def describe_trace(answer: dict) -> str:
         )
     steps = answer.get("trace") or []
     for step in steps:
+        if step.get("step") == "model":
+            lines.append(
+                f"<b>Model:</b> {html.escape(str(step.get('model', '')))} "
+                f"({html.escape(str(step.get('runtime', '')))}, "
+                f"{html.escape(str(step.get('device', '')))})"
+            )
+    steps = [step for step in steps if step.get("step") != "model"]
+    for step in steps:
         if step.get("step") == "grounding" and not step.get("shown", True):
             lines.append(
                 f"<b>Not shown:</b> {html.escape(step.get('why', ''))}. The model's draft: "

@@ -14,6 +14,10 @@ def main(argv: list[str] | None = None) -> int:
 
         serve()
         return 0
+    if argv[:1] == ["--llamacpp-check"]:  # the frozen app, trying llama.cpp in a child
+        from core.llm.runtime import _self_test
+
+        return _self_test()
     if argv:
         return cli.main(argv)
     if not _has_screen():

@@ -26,12 +26,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.models_page import ModelsPage
 from app.theme import THEMES, apply_theme, is_dark
 from core.errors import ModelError
 from core.llm.openai_backend import CHECK_TIMEOUT_S, check_server
@@ -327,14 +330,39 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+        general = QWidget()
+        general_layout = QVBoxLayout(general)
+        general_layout.addWidget(model_box)
+        general_layout.addWidget(search_box)
+        general_layout.addWidget(look_box)
+        general_layout.addStretch(1)
+        engine = Settings.load()
+        self.models_page = ModelsPage(never_connect=engine.never_connect, runtime=engine.runtime)
+        self.models_page.use_requested.connect(self.use_model)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings pages")
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.models_page, "Models")
+
         layout = QVBoxLayout(self)
-        layout.addWidget(model_box)
-        layout.addWidget(search_box)
-        layout.addWidget(look_box)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
-        layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(760)
+
+    def show_models(self) -> None:
+        """Open on the Models page (the window's first-run offer and its Models… menu item)."""
+        self.tabs.setCurrentWidget(self.models_page)
+
+    def use_model(self, spec: str) -> None:
+        """A downloaded model chosen on the Models page: selected here, saved with OK."""
+        self.model_local.setChecked(True)
+        self.model_path.setText(spec.partition(":")[2])
+        self.tabs.setCurrentIndex(0)
+        self.model_path.setFocus()
+        name = Path(self.model_path.text()).name
+        self._show_problem(f"Press OK to answer with {name}.")
+        self.message.setStyleSheet("font-weight: bold;")
 
     def _error_color(self) -> str:
         return "#ff8a80" if is_dark(QApplication.instance()) else "#b3261e"
@@ -562,6 +590,7 @@ class SettingsDialog(QDialog):
         return None if path == default_library_dir() else path
 
     def _show_problem(self, message: str) -> None:
+        self.message.setStyleSheet(f"color: {self._error_color()}; font-weight: bold;")
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self._fit()
@@ -579,6 +608,13 @@ class SettingsDialog(QDialog):
         engine.device = self.device.currentData()
         engine.library = "" if library is None else str(library)
         engine.allow_lan_servers = self.allow_lan.isChecked()
+        engine.never_connect = self.models_page.never.isChecked()
+        runtime = self.models_page.runtime.currentData()
+        if runtime == "llamacpp" and engine.runtime != "llamacpp":
+            from core.llm import runtime as runtimes
+
+            runtimes.forgive()  # chosen again by hand after a crash: try it again
+        engine.runtime = runtime
         if spec != "default" and spec not in engine.models:
             engine.models.append(spec)
         try:
@@ -599,6 +635,18 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def done(self, result: int) -> None:
+        if self.models_page.downloading:
+            answer = QMessageBox.question(
+                self,
+                "A model is downloading",
+                "Closing Settings stops the download, and what has arrived is discarded. Stop it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            self.models_page.cancel_download()
+            self.models_page.wait(10)
         if self._test_signals is not None:  # a test still running reports to no one
             with contextlib.suppress(RuntimeError, TypeError):
                 self._test_signals.done.disconnect(self._on_tested)

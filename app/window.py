@@ -4,6 +4,7 @@ cited page on the right; long work runs on the engine thread and reports in the 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +78,55 @@ class NoticeBar(QFrame):
         self.show()
 
 
+class ModelOffer(QFrame):
+    """The first-run offer of a better model than the tiny built-in one: what it is, what it
+    needs, one click to get it. Nothing is downloaded without that click."""
+
+    get_requested = Signal(str)  # a catalog id
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("offer")
+        self.setStyleSheet(
+            "QFrame#offer { background: #eef6ee; border: 1px solid #bcdcbc; border-radius: 6px; }"
+            " QFrame#offer QLabel { color: #1d4d1d; }"
+        )
+        self.entry_id = ""
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName("A better model for this computer")
+        self.get = QPushButton()
+        self.get.clicked.connect(lambda: self.get_requested.emit(self.entry_id))
+        self.later = QPushButton("Not now")
+        self.later.setAccessibleName("Not now: keep the built-in model")
+        self.later.clicked.connect(self.dismissed.emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.get, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.later, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def offer(self, fit, download_bytes_per_s: float | None) -> None:
+        e = fit.entry
+        self.entry_id = e.id
+        took = ""
+        if download_bytes_per_s:
+            minutes = e.size_bytes / download_bytes_per_s / 60
+            took = f", about {max(minutes, 1):.0f} min at your last download's speed"
+        self.text.setText(
+            "<b>The built-in model is tiny</b> (135M parameters): it shows how Longread works "
+            f"but gets many answers wrong. <b>{e.name}</b> fits this computer: a "
+            f"{e.size_bytes / 1e9:.1f} GB download{took}; it needs {e.ram_8k_gb:.1f} GB of memory "
+            f"and writes ~{fit.decode_tok_s:.0f} words a second here "
+            f"({'measured' if fit.measured else 'estimated'})."
+        )
+        self.get.setText(f"Get {e.name}")
+        self.get.setAccessibleName(f"Download {e.name}")
+        self.show()
+
+
 class StatusArea(QWidget):
     """The status bar's long-work corner: what is happening, a progress bar, time left, Cancel."""
 
@@ -130,6 +180,7 @@ class StatusArea(QWidget):
 
 class MainWindow(QMainWindow):
     problem = Signal(str)  # a message for the notice bar, from any thread
+    offer_ready = Signal(object, object)  # the best-fitting catalog model, download speed
     folders_changed = Signal(object)  # paths changed in the watched folders, from the watcher
 
     def __init__(
@@ -149,6 +200,7 @@ class MainWindow(QMainWindow):
         self.conversation_id: int | None = None
         self.engine = Engine(self)
         self.answer_job: Job | None = None
+        self.settings_dialog = None  # while Settings is open (tests reach it here)
         self.answer_widget: AnswerWidget | None = None
         # Watched folders: changes gather here while a sync runs, for the next one.
         self.sync_job: Job | None = None
@@ -181,6 +233,10 @@ class MainWindow(QMainWindow):
         self.source.hide()
         self.notice = NoticeBar()
         self.problem.connect(self.notice.show_message)
+        self.offer = ModelOffer()
+        self.offer.get_requested.connect(self.get_model)
+        self.offer.dismissed.connect(self._offer_dismissed)
+        self.offer_ready.connect(self._show_offer)
 
         sidebar = QSplitter(Qt.Orientation.Vertical)
         sidebar.addWidget(self.library_panel)
@@ -201,6 +257,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.notice)
+        layout.addWidget(self.offer)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.status = StatusArea()
@@ -228,6 +285,7 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self)
         if preload:
             QTimer.singleShot(500, self._preload)
+            QTimer.singleShot(800, self._consider_offer)
 
     def _reopen_last_conversation(self) -> None:
         last = str(self.settings.value("window/conversation", ""))
@@ -246,6 +304,7 @@ class MainWindow(QMainWindow):
         self._action(file, "Add f&older…", self.choose_folder, "Ctrl+Shift+O")
         file.addSeparator()
         self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self._action(file, "&Models…", self.open_models, "Ctrl+Shift+M")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         chat = self.menuBar().addMenu("&Conversation")
@@ -555,6 +614,7 @@ class MainWindow(QMainWindow):
             max_new_tokens=self._answer_tokens(),
         )
         job.token.connect(widget.add_piece)
+        job.notice.connect(lambda message: self.notice.show_message(message, error=False))
         job.progress.connect(self._answer_progress)
         job.finished.connect(self._answered)
         job.failed.connect(self._answer_failed)
@@ -703,12 +763,83 @@ class MainWindow(QMainWindow):
 
     # -- settings, help ----------------------------------------------------------------------
 
-    def open_settings(self) -> None:
+    def open_settings(self, *, models: bool = False, download: str = "") -> None:
+        """Settings; on its Models page when `models`, downloading catalog entry `download`."""
         from app.settings_dialog import SettingsDialog
+        from core.llm.catalog import find_entry
 
         dialog = SettingsDialog(self, settings=self.settings)  # applies the theme on OK
-        if dialog.exec():
-            self.status.idle("Settings saved")
+        dialog.models_page.downloaded.connect(self.measure_model)
+        if models or download:
+            dialog.show_models()
+        entry = find_entry(download) if download else None
+        if entry is not None:
+            dialog.models_page.start_download(entry)
+        self.settings_dialog = dialog
+        try:
+            if dialog.exec():
+                self.status.idle("Settings saved")
+                if core_settings.Settings.load().model != "default":
+                    self.offer.hide()
+        finally:
+            self.settings_dialog = None
+
+    def open_models(self) -> None:
+        self.open_settings(models=True)
+
+    # -- a better model than the built-in one -----------------------------------------------
+
+    OFFER_DISMISSED_KEY = "models/offer_dismissed"
+
+    def _consider_offer(self) -> None:
+        """On the first runs, while the tiny built-in model answers: offer the best fit."""
+        engine = core_settings.Settings.load()
+        if (
+            engine.model != "default"
+            or engine.never_connect
+            or self.settings.value(self.OFFER_DISMISSED_KEY, False, type=bool)
+        ):
+            return
+
+        def judge() -> None:
+            from core.llm.catalog import fits_for, read_machine
+            from core.llm.download import installed
+            from core.llm.probe import download_speed, load_speeds
+
+            try:
+                fits = fits_for(read_machine(), load_speeds())
+                have = {r["name"] for r in installed() if r["state"] == "installed"}
+            except Exception:  # the offer is a courtesy: never an error for it
+                log.exception("judging the catalog for the first-run offer")
+                return
+            best = next((f for f in fits if f.recommended), None)
+            if best is not None and best.entry.file not in have:
+                self.offer_ready.emit(best, download_speed())
+
+        threading.Thread(target=judge, name="model offer", daemon=True).start()
+
+    def _show_offer(self, fit, speed) -> None:
+        self.offer.offer(fit, speed)
+
+    def _offer_dismissed(self) -> None:
+        self.settings.setValue(self.OFFER_DISMISSED_KEY, True)
+        self.offer.hide()
+
+    def get_model(self, entry_id: str) -> None:
+        self.open_settings(download=entry_id)
+
+    def measure_model(self, spec: str) -> None:
+        """A model just downloaded: measure its speed here (15 s), for the catalog and auto
+        mode's choices."""
+        job = Job("Measuring the new model's speed", "core.service:probe_model", spec=spec)
+        job.finished.connect(
+            lambda record: self.status.idle(
+                f"Measured: reads ~{record['prefill_tok_s']:,.0f} tokens/s, writes "
+                f"~{record['decode_tok_s']:.1f} tokens/s on this computer"
+            )
+        )
+        job.failed.connect(lambda message: self.status.idle(f"Not measured: {message}"))
+        self._submit(job)
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(user_dir() / "logs")))
@@ -727,6 +858,7 @@ class MainWindow(QMainWindow):
             return  # the user's own work comes first; the start's sync may go before
         job = Job("Loading the models", "core.service:warm_up", library_dir=str(self.library.dir))
         job.finished.connect(lambda _result: self.status.idle("Ready"))
+        job.notice.connect(lambda message: self.notice.show_message(message, error=False))
         job.failed.connect(self._preload_failed)
         self._submit(job)
 

@@ -39,6 +39,7 @@ class Job(QObject):
     file_state = Signal(str, str, object, str)  # path, state, fraction or None, message
     finished = Signal(object)  # the result
     failed = Signal(str)  # a message for the user
+    notice = Signal(str)  # something the user should know that is not an error
     ended = Signal()  # after finished or failed: the engine is free for the next job
 
     def __init__(self, title: str, task: str, **kwargs) -> None:
@@ -193,6 +194,8 @@ class Engine(QObject):
             job.token.emit(payload)
         elif kind == "file":
             job.file_state.emit(*payload)
+        elif kind == "notice":
+            job.notice.emit(payload)
         elif kind == "finished":
             self._end(job, "finished", payload)
         elif kind == "failed":

@@ -1,10 +1,12 @@
-"""How fast the bundled model runs here: prefill, decode, and time to first token with a kept
-KV cache. Medians over repeats; ratios against baselines measured in the same run.
+"""How fast a model runs here on each runtime: prefill (1k/4k/8k tokens), decode, and time to
+first token cold, with the KV cache kept in memory, and from disk after a restart. Medians over
+repeats; ratios against baselines measured in the same run.
 
-    python bench/llm_speed.py [--repeats N] [--dtypes float32,bfloat16] [--lengths 1000,4000]
+    python bench/llm_speed.py [--model SPEC] [--repeats N] [--dtypes float32] [--lengths 1000,4000]
 
-Baselines: transformers' own `generate()` on the same weights (decode), and llama.cpp on the same
-GGUF when `llama_cpp` is importable (the optional extra).
+Runtimes: the built-in torch path (with transformers' own `generate()` as its decode baseline)
+and llama.cpp on the same GGUF when `llama_cpp` is importable. The last table is the one
+Longread's default runtime choice rests on (core.llm.runtime).
 """
 
 from __future__ import annotations
@@ -25,13 +27,22 @@ def median(values):
     return statistics.median(values)
 
 
+def forget(backend) -> None:
+    """Cold: nothing kept from an earlier prompt, in memory or on disk."""
+    if hasattr(backend, "prefix_cache"):
+        backend.prefix_cache.clear_memory()
+        backend.prefix_cache.directory = None
+    else:
+        backend.forget()
+        backend.states = None
+
+
 def prefill_rate(backend, tokens: int, repeats: int) -> float:
     """Prompt tokens per second for a cold prompt of about `tokens` tokens."""
     rates = []
     for r in range(repeats):
         document = texts.planted(backend.count_tokens, tokens - 60, seed=100 + r)
-        backend.prefix_cache.clear_memory()
-        backend.prefix_cache.directory = None  # cold: nothing from memory or disk
+        forget(backend)
         list(backend.stream(texts.ask(document), max_new_tokens=1))
         stats = backend.last_stats
         rates.append((stats.prompt_tokens - stats.cached_tokens) / stats.prefill_s)
@@ -42,7 +53,7 @@ def decode_rate(backend, repeats: int, new_tokens: int = 64) -> float:
     rates = []
     for _ in range(repeats):
         messages = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
-        backend.prefix_cache.clear_memory()
+        forget(backend)
         list(backend.stream(messages, max_new_tokens=new_tokens))
         rates.append(backend.last_stats.decode_tok_s)
     return median(rates)
@@ -71,90 +82,147 @@ def generate_decode_rate(backend, repeats: int, new_tokens: int = 64) -> float:
     return median(rates)
 
 
-def ttft(backend, repeats: int, tmp: Path) -> tuple[float, float, float]:
-    """(cold, kept in memory, kept on disk after a restart) time to first token, ~6k tokens."""
-    from core.llm.kvcache import PrefixCache
-
-    document = texts.planted(backend.count_tokens, 6000)
+def ttft(
+    backend, repeats: int, tmp: Path, reopen, tokens: int = 6000
+) -> tuple[float, float, float]:
+    """(cold, kept in memory, kept on disk after a restart) time to first token for a document
+    of `tokens` tokens. `reopen(backend, folder)` points the backend's saved caches at `folder`,
+    as a fresh start."""
+    document = texts.planted(backend.count_tokens, tokens)
     cold, memory, disk = [], [], []
     for r in range(repeats):
         folder = tmp / f"kv{r}"
-        backend.prefix_cache = PrefixCache("bench", folder, config=backend.config)
+        forget(backend)
+        reopen(backend, folder)
         list(backend.stream(texts.ask(document, "Who won the rowing race?"), max_new_tokens=1))
         cold.append(backend.last_stats.first_token_s or backend.last_stats.prefill_s)
         list(backend.stream(texts.ask(document, "Who moved to the coast?"), max_new_tokens=1))
         memory.append(backend.last_stats.first_token_s or backend.last_stats.prefill_s)
-        backend.prefix_cache = PrefixCache("bench", folder, config=backend.config)  # "restart"
+        forget(backend)
+        reopen(backend, folder)  # "restart": nothing in memory, the saved copy on disk
         list(backend.stream(texts.ask(document, "Who kept bees?"), max_new_tokens=1))
         disk.append(backend.last_stats.first_token_s or backend.last_stats.prefill_s)
     return median(cold), median(memory), median(disk)
+
+
+def reopen_torch(backend, folder: Path) -> None:
+    from core.llm.kvcache import PrefixCache
+
+    backend.prefix_cache = PrefixCache("bench", folder, config=backend.config)
+
+
+def reopen_llamacpp(backend, folder: Path) -> None:
+    from core.llm.llamacpp_backend import StateFiles
+
+    backend.states = StateFiles(folder)
+
+
+def measure(backend, args, tmp: Path, reopen) -> dict:
+    row = {}
+    for length in (int(x) for x in args.lengths.split(",")):
+        row[f"prefill {length // 1000}k"] = rate = prefill_rate(backend, length, args.repeats)
+        print(f"prefill {length:>5} tokens: {rate:7.0f} tok/s", flush=True)
+    row["decode"] = decode_rate(backend, args.repeats)
+    print(f"decode ({backend.decode_path}): {row['decode']:.1f} tok/s", flush=True)
+    cold, memory, disk = ttft(backend, args.repeats, tmp, reopen, args.ttft_tokens)
+    row.update({"TTFT cold": cold, "TTFT memory": memory, "TTFT disk": disk})
+    print(
+        f"time to first token, {args.ttft_tokens:,}-token document: cold {cold:.2f} s, "
+        f"kept in memory {memory:.3f} s ({cold / memory:.0f}x faster), from disk after a restart "
+        f"{disk:.3f} s ({cold / disk:.0f}x faster)",
+        flush=True,
+    )
+    return row
+
+
+def synthetic_model() -> Path:
+    """A Q8_0 Llama of ~0.4B parameters (28 layers, width 1024, 8 KV heads; random weights:
+    its text is nonsense, its speed is that of a real model of this shape), made once."""
+    import tempfile
+
+    from tests.core.llm.tiny_gguf import TinyLlama, make_tiny_gguf
+
+    path = Path(tempfile.gettempdir()) / "longread-bench" / "synthetic-0.4b-Q8_0.gguf"
+    if not path.exists():
+        print("Making the synthetic model (once)…", flush=True)
+        shape = TinyLlama(
+            layers=28,
+            hidden=1024,
+            heads=16,
+            kv_heads=8,
+            feed_forward=3072,
+            context=8192,
+            quant="Q8_0",
+        )
+        tmp = make_tiny_gguf(path.with_suffix(".tmp.gguf"), shape)
+        tmp.rename(path)
+    return path
 
 
 def main() -> None:
     import tempfile
 
     parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--model",
+        default="default",
+        help="a model spec (default: the bundled one), or `synthetic`: a 0.4B-parameter Q8_0 "
+        "Llama with random weights, the size class of the catalog's smallest models",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtypes", default="float32")
     parser.add_argument("--lengths", default="1000,4000,8000")
+    parser.add_argument("--ttft-tokens", type=int, default=6000)
     args = parser.parse_args()
 
     from core.llm.spec import parse
     from core.llm.transformers_backend import TransformersBackend
 
-    rows = []
+    if args.model == "synthetic":
+        args.model = f"gguf:{synthetic_model()}"
+    spec = parse(args.model)
+    table: dict[str, dict] = {}
+    tmp = Path(tempfile.mkdtemp(prefix="llm-speed-"))
     for dtype in args.dtypes.split(","):
-        backend = TransformersBackend(parse("default"), dtype=dtype)
-        print(f"\n== transformers backend, {dtype}, {backend.device} ==", flush=True)
-        for length in (int(x) for x in args.lengths.split(",")):
-            rate = prefill_rate(backend, length, args.repeats)
-            print(f"prefill {length:>5} tokens: {rate:7.0f} tok/s", flush=True)
-        print(f"decode path: {backend.decode_path}", flush=True)
-        ours = decode_rate(backend, args.repeats)
+        backend = TransformersBackend(spec, dtype=dtype)
+        print(f"\n== torch path, {dtype}, {backend.device} ==", flush=True)
+        row = table[f"torch {dtype}"] = measure(backend, args, tmp / dtype, reopen_torch)
         fast, backend.fast = backend.fast, None  # the same loop on transformers' own forward
         plain = decode_rate(backend, args.repeats)
         backend.fast = fast
         theirs = generate_decode_rate(backend, args.repeats)
         print(
-            f"decode: {ours:.1f} tok/s; transformers forward in the same loop {plain:.1f} tok/s "
-            f"({ours / plain:.2f}x); transformers generate() {theirs:.1f} tok/s "
-            f"({ours / theirs:.2f}x)",
+            f"decode: transformers forward in the same loop {plain:.1f} tok/s "
+            f"({row['decode'] / plain:.2f}x); transformers generate() {theirs:.1f} tok/s "
+            f"({row['decode'] / theirs:.2f}x)",
             flush=True,
         )
-        with tempfile.TemporaryDirectory() as tmp:
-            cold, memory, disk = ttft(backend, args.repeats, Path(tmp))
-        print(
-            f"time to first token, 6k-token document: cold {cold:.2f} s, kept in memory "
-            f"{memory:.3f} s ({cold / memory:.0f}x faster), from disk after a restart "
-            f"{disk:.3f} s ({cold / disk:.0f}x faster)",
-            flush=True,
-        )
-        rows.append((dtype, ours))
         del backend
 
     from core.llm.llamacpp_backend import available
 
-    if available():
+    if available() and spec.kind == "gguf":
         from core.llm.llamacpp_backend import LlamaCppBackend
 
-        cpp = LlamaCppBackend(parse("default"))
-        rates = []
-        for _ in range(args.repeats):
-            list(
-                cpp.stream(
-                    [{"role": "user", "content": "Write a long story about a lighthouse keeper."}],
-                    max_new_tokens=64,
-                )
-            )
-            rates.append(cpp.last_stats.new_tokens / cpp.last_stats.decode_s)
-        cpp_rate = median(rates)
-        print(f"\nllama.cpp decode on the same GGUF: {cpp_rate:.1f} tok/s")
-        for dtype, ours in rows:
-            print(f"  transformers {dtype} / llama.cpp = {ours / cpp_rate:.2f}")
+        cpp = LlamaCppBackend(spec)
+        print(f"\n== llama.cpp, {cpp.device} ({cpp.decode_path}) ==", flush=True)
+        table["llama.cpp"] = measure(cpp, args, tmp / "llamacpp", reopen_llamacpp)
     else:
-        print(
-            "\nllama.cpp is not installed (pip install 'longread[llamacpp]'): no ratio against it"
-        )
+        print("\nllama.cpp is not installed (pip install 'longread[llamacpp]'): not compared")
+    columns = list(next(iter(table.values())))
+    print("\n" + "runtime".ljust(16) + "".join(c.rjust(13) for c in columns))
+    for name, row in table.items():
+        cells = [f"{row[c]:.0f} tok/s" if "TTFT" not in c else f"{row[c]:.3f} s" for c in columns]
+        print(name.ljust(16) + "".join(cell.rjust(13) for cell in cells))
+    if "llama.cpp" in table and len(table) > 1:
+        base = next(iter(table))
+        ratios = [
+            f"{c} {table['llama.cpp'][c] / table[base][c]:.2f}x"
+            if "TTFT" not in c
+            else f"{c} {table[base][c] / table['llama.cpp'][c]:.2f}x"
+            for c in columns
+        ]
+        print(f"llama.cpp against {base} (>1: llama.cpp faster): " + ", ".join(ratios))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB")
 

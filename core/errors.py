@@ -231,6 +231,58 @@ class ModelError(LongreadError):
         return (type(self), (self.problem, self.hint))
 
 
+class ModelRefError(ModelError):
+    """A model on the hub named in a form Longread cannot read (it wants OWNER/REPO/FILE)."""
+
+
+class ModelNotInstalledError(ModelError):
+    """A downloaded model was named (to remove it) that is not in the models folder."""
+
+
+class DownloadError(ModelError):
+    """A model could not be downloaded from the hub (`longread models pull`)."""
+
+
+class NeverConnectError(DownloadError):
+    """The user set Longread never to connect to the internet, downloads included."""
+
+
+class HubUnreachableError(DownloadError):
+    """The hub (or the mirror in HF_ENDPOINT) could not be reached, or answered with a server
+    error."""
+
+
+class DownloadInterruptedError(HubUnreachableError):
+    """The connection was lost mid-file and did not come back; the part downloaded is kept, so
+    the next pull continues where this one stopped."""
+
+
+class ModelAccessError(DownloadError):
+    """The hub refused the file (401, 403): the model is gated (its licence must be accepted on
+    the hub) or private, and Longread downloads only open models."""
+
+
+class HubFileNotFoundError(DownloadError):
+    """No such repository, revision or file on the hub (404)."""
+
+
+class NotEnoughSpaceError(DownloadError):
+    """The disk has too little free space for the model, found before any byte is fetched."""
+
+
+class DiskFullError(NotEnoughSpaceError):
+    """The disk filled up while the model was being written; the part was removed."""
+
+
+class DownloadDamagedError(DownloadError):
+    """The file that arrived is not the hub's (its SHA-256 or its size differs); it was removed,
+    and can be downloaded again."""
+
+
+class DownloadCancelled(DownloadError):
+    """The user stopped the download; nothing of it is kept."""
+
+
 class SandboxError(LongreadError):
     """The recursive mode's code sandbox (its REPL process) cannot be started or used."""
 

@@ -21,3 +21,8 @@ def user_dir() -> Path:
 def default_library_dir() -> Path:
     """The folder of the library used when none is chosen."""
     return user_dir() / "library"
+
+
+def models_dir() -> Path:
+    """The folder of the models `longread models pull` downloads."""
+    return user_dir() / "models"

@@ -68,6 +68,10 @@ class Task:
     def on_file(self, path: str, state: str, fraction: float | None, message: str) -> None:
         self.send((self.job_id, "file", (path, state, fraction, message)))
 
+    def on_notice(self, message: str) -> None:
+        """Something the user should know that is not an error (shown in the notice bar)."""
+        self.send((self.job_id, "notice", message))
+
 
 def resolve(name: str):
     """ "package.module:function" -> the function. Only Longread's own modules (and tests')."""
@@ -224,7 +228,13 @@ def answer(
 
     settings = Settings.load()  # read each time: the user may have changed the model
     task.on_progress(0, 0, "Loading the model…")
-    backend = get_backend(settings.model, device=settings.device, on_progress=task.on_progress)
+    backend = get_backend(
+        settings.model,
+        device=settings.device,
+        backend=settings.runtime,
+        on_progress=task.on_progress,
+    )
+    _say_runtime_notices(task)
     task.on_progress(0, 0, "Reading the documents…")
     library = _library(library_dir)
     documents = [library.get(i) for i in ids]
@@ -250,7 +260,29 @@ def warm_up(task: Task, library_dir: str, load_model: bool = True) -> None:
     _ = library.embedder.dimension  # loads the embedding model itself
     if load_model and not task.cancel.is_set():
         settings = Settings.load()
-        get_backend(settings.model, device=settings.device)
+        get_backend(settings.model, device=settings.device, backend=settings.runtime)
+        _say_runtime_notices(task)
+
+
+def _say_runtime_notices(task: Task) -> None:
+    """A llama.cpp that died under an earlier engine: say so once, in plain words."""
+    from core.llm import runtime
+
+    for message in runtime.take_notices():
+        task.on_notice(message)
+
+
+def probe_model(task: Task, spec: str) -> dict:
+    """Measure a model's speed on this machine (after a download); returns the stored record."""
+    from core.llm import get_backend
+    from core.llm.probe import probe
+    from core.settings import Settings
+
+    settings = Settings.load()
+    backend = get_backend(
+        spec, device=settings.device, backend=settings.runtime, on_progress=task.on_progress
+    )
+    return probe(backend, cancel=task.cancel, on_progress=task.on_progress)
 
 
 if __name__ == "__main__":

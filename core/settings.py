@@ -1,5 +1,6 @@
 """Engine settings shared by the window and the command line: the model, the device, the library
-folder, and whether model servers on the local network may be used.
+folder, whether model servers on the local network may be used, and whether Longread may ever
+connect to the internet (only ever to download a model the user asks for).
 
 Stored as JSON in the user folder (`$LONGREAD_HOME/settings.json`), the one place the window, the
 engine process and `longread ...` all read. Window-only preferences (theme, answer length,
@@ -34,6 +35,12 @@ class Settings:
     # Model servers on the local network (private and link-local addresses) as well as on this
     # computer. Off by default: the documents' text is sent to the server that answers.
     allow_lan_servers: bool = False
+    # "Never connect to the internet": refuse even the model downloads the user asks for
+    # (`longread models pull`), the one connection Longread otherwise makes.
+    never_connect: bool = False
+    # Which runtime runs GGUF models: "auto" (llama.cpp where it is installed, works and is
+    # faster; see core.llm.runtime), "llamacpp" or "transformers" (the built-in torch path).
+    runtime: str = "auto"
 
     @classmethod
     def path(cls) -> Path:
@@ -66,14 +73,20 @@ class Settings:
 
     def _check(self) -> None:
         """Raises ValueError when a value has the wrong type (a hand edit gone wrong)."""
-        strings = {"model": self.model, "device": self.device, "library": self.library}
+        strings = {
+            "model": self.model,
+            "device": self.device,
+            "library": self.library,
+            "runtime": self.runtime,
+        }
         for name, value in strings.items():
             if not isinstance(value, str):
                 raise ValueError(f"“{name}” should be text")
         if not isinstance(self.models, list) or not all(isinstance(m, str) for m in self.models):
             raise ValueError("“models” should be a list of text")
-        if not isinstance(self.allow_lan_servers, bool):
-            raise ValueError("“allow_lan_servers” should be true or false")
+        for name in ("allow_lan_servers", "never_connect"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"“{name}” should be true or false")
 
     def save(self) -> None:
         path = self.path()

@@ -208,6 +208,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], help="device to use")
     lan_option(models)
+    actions = models.add_subparsers(dest="action", metavar="ACTION")
+    catalog = actions.add_parser(
+        "catalog", help="the models Longread offers to download, and whether each fits here"
+    )
+    catalog.add_argument("--json", action="store_true", help="print JSON")
+    pull = actions.add_parser(
+        "pull",
+        help="download a model (the only time Longread connects to the internet)",
+        description="Download a model from the catalog (its name, e.g. qwen3-1.7b) or any GGUF "
+        "file on the hub (REPO/FILE, e.g. Qwen/Qwen3-0.6B-GGUF/Qwen3-0.6B-Q8_0.gguf). The "
+        "hub's address comes from HF_ENDPOINT (a mirror may stand in); proxies from "
+        "HTTPS_PROXY. An interrupted download resumes where it stopped. Nothing but the "
+        "file's name is sent.",
+    )
+    pull.add_argument("name", metavar="NAME|REPO/FILE")
+    pull.add_argument("--no-probe", action="store_true", help="skip the 15-second speed probe")
+    pull.add_argument("--use", action="store_true", help="answer with this model from now on")
+    actions.add_parser("list", help="the models downloaded so far")
+    remove = actions.add_parser("remove", help="delete a downloaded model")
+    remove.add_argument("name", metavar="NAME|FILE")
+    probe = actions.add_parser(
+        "probe", help="measure a model's speed on this computer (about 15 s)"
+    )
+    probe.add_argument("spec", nargs="?", metavar="SPEC", help="a model (default: the chosen one)")
+    probe.add_argument("--backend", choices=["transformers", "llamacpp"], help="local runtime")
 
     extract = commands.add_parser("extract", help="print the pages Longread reads from a file")
     extract.add_argument("path", metavar="PATH")

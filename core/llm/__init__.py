@@ -1,6 +1,8 @@
-"""Language models: one `Backend` interface over local transformers models and local servers.
+"""Language models: one `Backend` interface over local models (llama.cpp or torch) and servers.
 
 `get_backend(spec)` loads a model once per process and shares it; loading reports progress.
+A GGUF file runs on llama.cpp when it is installed, works on this processor and has not crashed
+here before (see core.llm.runtime), else on the built-in torch path.
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ def get_backend(
 ) -> Backend:
     """The loaded model for `spec` (see core.llm.spec), loading it on first use.
 
-    backend: "transformers" (default for local models) or "llamacpp" (GGUF files, needs the
-    optional llama-cpp-python package).
+    backend: "llamacpp", "transformers" (the torch path) or None / "auto": for a GGUF file the
+    faster runtime on this device that works here (core.llm.runtime.choose), else transformers.
     """
+    from core.llm import runtime
+
     parsed = parse(spec)
+    if parsed.kind == "gguf":
+        backend, _why = runtime.choose(device, backend, parsed)
     key = (parsed.kind, parsed.location, parsed.model, device, backend)
     with _lock:
         if key in _loaded:

@@ -93,3 +93,45 @@ class StopScanner:
     def flush(self) -> str:
         out, self.pending = ("" if self.stopped else self.pending), ""
         return out
+
+
+class ThinkFilter:
+    """Drops a leading `<think>…</think>` block from streamed text: models that reason aloud
+    (Qwen3) write one, empty when told not to think, before the answer."""
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self.pending = ""
+        self.state = "start"  # "start", "inside", "closed" or "after"
+
+    def feed(self, text: str) -> str:
+        if self.state == "after":
+            return text
+        if self.state == "closed":  # the blank lines between the thoughts and the answer
+            text = text.lstrip()
+            if text:
+                self.state = "after"
+            return text
+        self.pending += text
+        if self.state == "start":
+            stripped = self.pending.lstrip()
+            if stripped.startswith(self.OPEN):
+                self.state, self.pending = "inside", stripped[len(self.OPEN) :]
+            elif self.OPEN.startswith(stripped):
+                return ""  # could still become "<think>"
+            else:
+                self.state, out, self.pending = "after", self.pending, ""
+                return out
+        if self.state == "inside":
+            end = self.pending.find(self.CLOSE)
+            if end < 0:
+                return ""
+            rest, self.pending = self.pending[end + len(self.CLOSE) :], ""
+            self.state = "closed"
+            return self.feed(rest)
+        return ""
+
+    def flush(self) -> str:
+        out, self.pending = ("" if self.state == "inside" else self.pending), ""
+        return out

@@ -11,7 +11,22 @@ def ask(request: Request, backend, mode: str = "auto") -> Answer:
     """Answer `request` in `mode` ("auto", "direct", "rag" or "recursive")."""
     from core.modes import router
 
-    choice = router.choose(request, backend)
+    answer = _ask(request, backend, mode, router.choose(request, backend))
+    # Which model answered, on what: Details shows it, and an evaluation records it.
+    answer.trace.append(
+        {
+            "step": "model",
+            "model": getattr(backend, "name", ""),
+            "runtime": getattr(backend, "runtime", "torch"),
+            "device": getattr(backend, "device", ""),
+        }
+    )
+    return answer
+
+
+def _ask(request: Request, backend, mode: str, choice) -> Answer:
+    from core.modes import router
+
     if mode == "auto":
         mode, reason = choice.mode, choice.reason
     else:

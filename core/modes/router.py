@@ -19,6 +19,9 @@ SMALL_MODEL_DIRECT_TOKENS = 3000
 # ("Mirela Lind" from two names in two passages). On the dev set 600 tokens (two or three
 # passages) answered 10 of 69 against 5 with 1,200 (bench/eval/RESULTS.md).
 SMALL_MODEL_RAG_TOKENS = 600
+# Direct mode reads the whole selection before the first word of the answer: past this many
+# seconds of reading (at the prefill speed measured on this machine), rag answers instead.
+DIRECT_WAIT_S = 60
 
 # Questions about the whole text rather than one place in it.
 _WHOLE = re.compile(
@@ -48,7 +51,10 @@ class Choice:
 
 
 def parameters(backend) -> int | None:
-    """The model's parameter count where it can be known (local torch models)."""
+    """The model's parameter count where it can be known (local models)."""
+    count = getattr(backend, "parameter_count", None)
+    if isinstance(count, int) and not isinstance(count, bool):
+        return count
     model = getattr(backend, "model", None)
     if model is not None and hasattr(model, "parameters"):
         return sum(p.numel() for p in model.parameters())
@@ -61,16 +67,57 @@ def is_small(backend) -> bool:
 
 
 def direct_limit(backend) -> tuple[int, str]:
-    """(tokens, why): how much text direct mode may put in the prompt for this model."""
+    """(tokens, why): how much text direct mode may put in the prompt for this model, on this
+    machine: its window, what a small model reads reliably, and what it reads within
+    DIRECT_WAIT_S at the prefill speed measured here (core.llm.probe)."""
     window = backend.context_window - ANSWER_ROOM - PROMPT_ROOM
+    limit, why = window, f"the model's window is {backend.context_window:,} tokens"
     if is_small(backend):
         params = parameters(backend)
-        return (
-            min(window, SMALL_MODEL_DIRECT_TOKENS),
+        limit = min(window, SMALL_MODEL_DIRECT_TOKENS)
+        why = (
             f"a model this small ({params / 1e6:.0f}M parameters) answers reliably from "
-            f"at most ~{SMALL_MODEL_DIRECT_TOKENS:,} tokens of text",
+            f"at most ~{SMALL_MODEL_DIRECT_TOKENS:,} tokens of text"
         )
-    return window, f"the model's window is {backend.context_window:,} tokens"
+    rate, how = prefill_speed(backend)
+    if rate and rate * DIRECT_WAIT_S < limit:
+        limit = int(rate * DIRECT_WAIT_S)
+        why = (
+            f"this model reads ~{rate:,.0f} tokens/s on this computer ({how}), so direct "
+            f"mode takes at most ~{limit:,} tokens, about {DIRECT_WAIT_S} s of reading"
+        )
+    return limit, why
+
+
+def prefill_speed(backend) -> tuple[float | None, str]:
+    """(prompt tokens per second for this model on this machine, "measured" or "estimated"):
+    a probe's figure where one ran (core.llm.probe), else one scaled by the model file's size
+    from the models measured here (core.llm.catalog.calibrate), else from an assumed memory
+    speed; (None, "") for a server or a model of unknown size."""
+    from core.llm.catalog import ASSUMED_BANDWIDTH, calibrate
+    from core.llm.probe import load_speeds, speed_for
+
+    record = speed_for(backend)
+    if record and record.get("prefill_tok_s"):
+        return float(record["prefill_tok_s"]), "measured"
+    size = getattr(backend, "size_bytes", 0)
+    device = str(getattr(backend, "device", "")).split(":")[0]
+    if not isinstance(size, int) or size <= 0 or device not in ASSUMED_BANDWIDTH:
+        return None, ""
+    calibration = calibrate(load_speeds(models_only=True)) if device == "cpu" else None
+    if calibration:
+        return calibration[1] / size, "estimated from the models measured here"
+    return ASSUMED_BANDWIDTH[device] * 12 / size, "estimated"
+
+
+def waiting_time(tokens: int, backend) -> str:
+    """ "about 7 minutes": how long direct mode would read `tokens`, where the speed is known."""
+    rate, _how = prefill_speed(backend)
+    if not rate:
+        return ""
+    seconds = tokens / rate
+    span = f"{seconds / 60:.0f} minutes" if seconds >= 90 else f"{seconds:.0f} s"
+    return f"direct would read {tokens:,} tokens at ~{rate:,.0f} tokens/s, about {span}"
 
 
 def rag_budget(backend) -> int:
@@ -118,10 +165,12 @@ def choose(request: Request, backend) -> Choice:
             limit,
         )
     if request.library is not None:
+        wait = waiting_time(tokens, backend)
         return Choice(
             "rag",
             f"{size}, more than direct mode takes ({why_limit}), and the question asks for "
-            "specific facts, so only the best-matching passages go into the prompt.",
+            "specific facts, so only the best-matching passages go into the prompt"
+            + (f" ({wait}; rag answers in seconds)." if wait else "."),
             tokens,
             limit,
         )

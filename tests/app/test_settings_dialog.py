@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFileDialog,
@@ -97,8 +98,10 @@ def _closed_port() -> int:
 
 
 def _click(qtbot, button: QAbstractButton) -> None:
-    # A radio button takes clicks on its circle and text only, not on the rest of its row.
-    pos = QPoint(8, button.height() // 2) if isinstance(button, QRadioButton) else QPoint()
+    # A radio button or a check box takes clicks on its mark and text only, not on the rest of
+    # its row.
+    mark = isinstance(button, (QRadioButton, QCheckBox))
+    pos = QPoint(8, button.height() // 2) if mark else QPoint()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=pos)
 
 

@@ -15,7 +15,7 @@ SAMPLE = ROOT / "resources" / "sample" / "harbor-report.pdf"
 # Installed as `sitecustomize` in the child, so it runs before anything else in that Python (and
 # in every Python it starts: the document reader, the REPL). Any attempt to resolve a name or
 # connect anywhere but this machine fails and is written to a log the test reads.
-GUARD = r'''
+GUARD = r"""
 import ipaddress, os, socket
 
 _LOG = os.environ["LONGREAD_TEST_NET_LOG"]
@@ -70,7 +70,7 @@ def getaddrinfo(host, *args, **kwargs):
 
 socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto = connect, connect_ex, sendto
 socket.getaddrinfo = getaddrinfo
-'''
+"""
 
 
 def _guarded_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
@@ -133,3 +133,24 @@ def test_the_offline_settings_are_in_place_before_any_model_library_is_imported(
     assert out.returncode == 0, out.stderr[-2000:]
     assert "imported early: []" in out.stdout
     assert "offline: 1 1" in out.stdout  # forced, although the environment said 0
+
+
+def test_the_catalog_and_the_window_s_offer_connect_to_nothing(tmp_path):
+    """Only a download the user starts connects: listing the catalog and judging what fits
+    this computer make no request, not even to a hub on this machine."""
+    from tests.core.llm.hub import Hub
+
+    env, log = _guarded_env(tmp_path)
+    with Hub() as hub:
+        env["HF_ENDPOINT"] = hub.url
+        for args in (["models", "catalog"], ["models", "list"], ["models"]):
+            out = subprocess.run(
+                [sys.executable, "-m", "app.entry", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert out.returncode == 0, out.stderr[-2000:]
+        assert hub.requests == []
+    assert not log.exists(), f"something tried to reach the network:\n{log.read_text()}"

@@ -66,3 +66,56 @@ def test_the_router_picks_by_size_and_question_and_says_why(smollm):
 
     choice = choose(Request(texts.QUESTION, [long_], None), smollm)
     assert choice.mode == "recursive" and "no search index" in choice.reason
+
+
+class _BigModel:
+    """A 4B model with a 32k window, on a machine where a probe measured it: what the router
+    reads of a backend (a real one needs gigabytes; the choice needs only these)."""
+
+    def __init__(self, spec_file: str) -> None:
+        from core.llm.spec import ModelSpec
+
+        self.spec = ModelSpec("gguf", f"/models/{spec_file}", text=f"gguf:/models/{spec_file}")
+        self.context_window = 32768
+        self.parameter_count = 4_000_000_000
+        self.runtime = "llama.cpp"
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def fits(self, prompt_tokens: int, max_new_tokens: int = 512) -> bool:
+        return prompt_tokens + max_new_tokens <= self.context_window
+
+
+def test_direct_mode_takes_what_the_model_reads_in_a_minute_here_by_its_measured_speed():
+    from core.llm import probe
+
+    backend = _BigModel("measured-4b.gguf")
+    document = _document_words(20000)
+    library = object()
+    # Not measured yet: the window alone decides, and 20,000 tokens fit it.
+    assert choose(Request(texts.QUESTION, [document], library), backend).mode == "direct"
+    probe.store(
+        probe.key("measured-4b.gguf", "llama.cpp"),
+        {"prefill_tok_s": 150.0, "decode_tok_s": 9.0, "runtime": "llama.cpp"},
+    )
+    choice = choose(Request(texts.QUESTION, [document], library), backend)
+    assert choice.mode == "rag"
+    assert "~150 tokens/s" in choice.reason and "measured" in choice.reason
+    assert "about 2 minutes" in choice.reason and "rag answers in seconds" in choice.reason
+    # What it reads within the wait still goes in whole.
+    short = _document_words(5000)
+    assert choose(Request(texts.QUESTION, [short], library), backend).mode == "direct"
+
+
+def test_before_a_probe_the_wait_is_estimated_from_the_models_size():
+    backend = _BigModel("not-measured-4b.gguf")
+    backend.size_bytes, backend.device = 2_500_000_000, "cpu"
+    choice = choose(Request(texts.QUESTION, [_document_words(20000)], object()), backend)
+    assert choice.mode == "rag" and "estimated" in choice.reason
+    assert "rag answers in seconds" in choice.reason
+
+
+def _document_words(words: int) -> Document:
+    text = " ".join(f"word{i % 97}" for i in range(words))
+    return Document("/w.txt", "Words", "1" * 64, "txt", "page", make_pages([text]), id=2)
