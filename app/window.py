@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         self.engine = Engine(self)
         self.answer_job: Job | None = None
         self.settings_dialog = None  # while Settings is open (tests reach it here)
+        self.probe_job: Job | None = None  # measuring a new model's speed (gives way to asks)
         self.answer_widget: AnswerWidget | None = None
         # Watched folders: changes gather here while a sync runs, for the next one.
         self.sync_job: Job | None = None
@@ -604,6 +605,8 @@ class MainWindow(QMainWindow):
             "Waiting for the documents to finish indexing…" if waiting else "Thinking…"
         )
         self.chat.set_answering(True)
+        if self.probe_job is not None and not self.probe_job.done:
+            self.probe_job.stop()  # a question does not wait for a speed measurement
         job = Job(
             "Answering",
             "core.service:answer",
@@ -832,6 +835,7 @@ class MainWindow(QMainWindow):
         """A model just downloaded: measure its speed here (15 s), for the catalog and auto
         mode's choices."""
         job = Job("Measuring the new model's speed", "core.service:probe_model", spec=spec)
+        self.probe_job = job
         job.finished.connect(
             lambda record: self.status.idle(
                 f"Measured: reads ~{record['prefill_tok_s']:,.0f} tokens/s, writes "

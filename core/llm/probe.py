@@ -90,16 +90,25 @@ def probe(
     messages = [
         {"role": "user", "content": body + "\nWrite a long, detailed report on these meetings."}
     ]
-    stop = cancel or threading.Event()
+    # Ends at the deadline, or sooner when the user asks something (the window stops the probe
+    # then: a question does not wait for a measurement; what was measured so far is kept).
+    stop = threading.Event()
     timer = threading.Timer(max(deadline - time.perf_counter(), 0.5), stop.set)
     timer.start()
+    if cancel is not None:
+        threading.Thread(
+            target=lambda: cancel.wait(seconds + 5) and stop.set(), daemon=True
+        ).start()
     try:
         list(backend.stream(messages, max_new_tokens=4096, cancel=stop))
     finally:
         timer.cancel()
+        stop.set()
     stats = backend.last_stats
-    if cancel is not None and cancel.is_set() and not stats.new_tokens:
-        raise InterruptedError("The speed measurement was stopped.")
+    if not stats.new_tokens and not first.new_tokens:
+        raise InterruptedError("The speed measurement was stopped before it measured anything.")
+    if not stats.new_tokens:  # stopped during the long prompt: the short one's figures
+        stats = first
     record = {
         "prefill_tok_s": round(stats.prefill_tok_s or rough_prefill, 1),
         "decode_tok_s": round(stats.decode_tok_s or first.decode_tok_s, 1),
