@@ -119,7 +119,7 @@ class ModelOffer(QFrame):
             "<b>The built-in model is tiny</b> (135M parameters): it shows how Longread works "
             f"but gets many answers wrong. <b>{e.name}</b> fits this computer: a "
             f"{e.size_bytes / 1e9:.1f} GB download{took}; it needs {e.ram_8k_gb:.1f} GB of memory "
-            f"and writes ~{fit.decode_tok_s:.0f} words a second here "
+            f"and writes about {max(fit.decode_tok_s * 0.75, 1):.0f} words a second here "
             f"({'measured' if fit.measured else 'estimated'})."
         )
         self.get.setText(f"Get {e.name}")

@@ -107,14 +107,27 @@ def describe(
         window = config.get("max_position_embeddings")
         info["architecture"] = (config.get("architectures") or [config.get("model_type", "")])[0]
         size = sum(f.stat().st_size for f in path.glob("*.safetensors"))
+    dtype = chosen.dtype_name
+    if info.get("runtime") == "llamacpp":  # computes on the file's own (quantized) weights
+        dtype = _file_type(meta.get("general.file_type"))
     info.update(
         context_window=int(window) if window else None,
         device=chosen.name,
-        dtype=chosen.dtype_name,
+        dtype=dtype,
         size_bytes=size,
         path=str(path),
     )
     return info
+
+
+def _file_type(value) -> str:
+    """ "Q4_K_M" for a GGUF header's general.file_type."""
+    try:
+        import gguf
+
+        return gguf.LlamaFileType(int(value)).name.removeprefix("MOSTLY_")
+    except (ImportError, ValueError, TypeError):
+        return "quantized"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,12 +20,15 @@ import time
 from pathlib import Path
 
 # Which runtime is faster, from bench/llm_speed.py (same file, same run, 2-core x86 CPU):
-# - the bundled 135M model (Q4_1): the torch path prefills 1.5-1.9x faster (629/442/305 against
-#   428/229/200 tokens/s at 1k/4k/8k) and llama.cpp decodes 1.7x faster (128 against 74);
-#   Longread's prompts are long and its answers short, so the torch path wins for it on a CPU;
+# - the bundled 135M model (Q4_1): the torch path prefills 1.15-1.3x faster (606/408/326
+#   against 523/354/248 tokens/s at 1k/4k/8k; cold time to first token on a 6k-token document
+#   15.5 s against 21.9 s) and llama.cpp decodes 2x faster (158 against 78 tokens/s).
+#   Longread's prompts are long and its answers short, so the torch path stays for it on a CPU
+#   (and the dev set's figures were measured on it);
 # - larger quantized models: the torch path unpacks their weights to float32 (4-8x the file:
-#   a 4B Q4_K_M model needs ~16 GB) and decoding reads every weight per token, so llama.cpp wins
-#   (bench/llm_speed.py --model synthetic: a 0.4B Q8_0 model, figures in the module below).
+#   a 4B Q4_K_M model needs ~16 GB) and decoding reads every weight per token, so llama.cpp
+#   wins: on a synthetic 0.4B Q8_0 model (`--model synthetic`) it prefilled 1.5-3x and decoded
+#   2.9x faster.
 BUNDLED_ON_CPU = "transformers"
 CHECK_TIMEOUT_S = 120
 
@@ -66,7 +69,7 @@ def choose(device: str | None, requested: str | None, spec=None) -> tuple[str, s
         )
     if device_name == "cpu" and getattr(spec, "text", "") == "default":
         return BUNDLED_ON_CPU, (
-            "the built-in model reads long prompts 1.5-1.9x faster on the torch path on a CPU "
+            "the built-in model reads long prompts 1.15-1.3x faster on the torch path on a CPU "
             "(measured), and Longread's prompts are long"
         )
     return "llamacpp", (
