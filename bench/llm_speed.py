@@ -30,6 +30,7 @@ def median(values):
 def forget(backend) -> None:
     """Cold: nothing kept from an earlier prompt, in memory or on disk."""
     if hasattr(backend, "prefix_cache"):
+        backend.prefix_cache.flush()  # a copy still being written needs its folder
         backend.prefix_cache.clear_memory()
         backend.prefix_cache.directory = None
     else:
