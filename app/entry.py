@@ -9,11 +9,29 @@ def main(argv: list[str] | None = None) -> int:
     from core import cli
 
     argv = sys.argv[1:] if argv is None else argv
+    if getattr(sys, "frozen", False):  # a child started by multiprocessing runs its own code
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     if argv[:1] == ["--engine-worker"]:  # the frozen app, started as the window's engine
         from core.service import serve
 
         serve()
         return 0
+    if argv[:1] == ["--parser-worker"]:  # the frozen app, reading documents for the engine
+        from core.documents.worker import serve as read_documents
+
+        read_documents(int(argv[1]) if len(argv) > 1 and argv[1] != "0" else None)
+        return 0
+    if argv[:1] == ["--sandbox-worker"]:  # the frozen app, as the recursive mode's REPL
+        from core.sandbox.child import serve as run_cells
+
+        run_cells()
+        return 0
+    if argv[:1] == ["--smoke-test"]:  # does this install work? (app/smoke.py)
+        from app.smoke import run
+
+        return run()
     if argv[:1] == ["--llamacpp-check"]:  # the frozen app, trying llama.cpp in a child
         from core.llm.runtime import _self_test
 

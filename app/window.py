@@ -36,7 +36,7 @@ from core.documents import FORMATS
 from core.errors import LongreadError
 from core.library import Library, owning_folder
 from core.library.conversations import Conversations
-from core.paths import user_dir
+from core.paths import resource, user_dir
 from core.watch import FolderWatcher
 
 log = logging.getLogger("longread.app")
@@ -44,7 +44,7 @@ log = logging.getLogger("longread.app")
 # Every extension the readers take (core.documents.FORMATS), so the dialog offers no file that
 # is then refused.
 FILE_FILTER = f"Documents ({' '.join('*' + suffix for suffix in FORMATS)});;All files (*)"
-SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample" / "harbor-report.pdf"
+SAMPLE = resource("sample", "harbor-report.pdf")
 
 
 class NoticeBar(QFrame):

@@ -95,3 +95,25 @@ def set_cpu_threads() -> None:
     threads = cpu_threads()
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+
+
+def why(requested: str | None, chosen: Device) -> str:
+    """Why models run on `chosen`, in words (for `longread models`)."""
+    requested = (requested or "auto").lower()
+    if requested not in ("auto", ""):
+        return f"chosen in the settings ({requested})"
+    if os.environ.get("LONGREAD_DEVICE"):
+        return f"LONGREAD_DEVICE is set to {os.environ['LONGREAD_DEVICE']}"
+    if chosen.name == "cuda":
+        return "an NVIDIA GPU with CUDA is the fastest processor here"
+    if chosen.name == "mps":
+        return "Apple's GPU (Metal) is the fastest processor here"
+    import sys
+
+    import torch
+
+    if sys.platform == "darwin":
+        return "Apple's GPU (Metal) is not available to torch here"
+    if torch.version.cuda is None:
+        return "this torch is the CPU build (README, Install, says how to get the CUDA one)"
+    return "no NVIDIA GPU was found"

@@ -26,3 +26,15 @@ def default_library_dir() -> Path:
 def models_dir() -> Path:
     """The folder of the models `longread models pull` downloads."""
     return user_dir() / "models"
+
+
+def resource(*parts: str) -> Path:
+    """A file Longread reads at run time (resources/ in the source tree), wherever Longread is
+    installed: the package `longread_resources` in a wheel or a frozen bundle, else the source
+    tree's folder."""
+    from importlib import resources
+    from importlib.util import find_spec
+
+    if find_spec("longread_resources") is not None:
+        return Path(str(resources.files("longread_resources").joinpath(*parts)))
+    return Path(__file__).resolve().parent.parent.joinpath("resources", *parts)

@@ -52,6 +52,8 @@ def _configured(args) -> int:
         dtype = f", {row['dtype']}" if row.get("dtype") else ""
         print(f"{mark} {row['name']}  [{row['spec']}]")
         print(f"    window {window} tokens, {row['device']}{dtype}, {size}")
+        if row.get("device_why"):
+            print(f"    on the {row['device'].upper()}: {row['device_why']}")
         if row.get("runtime"):
             name = "llama.cpp" if row["runtime"] == "llamacpp" else "the built-in torch runtime"
             print(f"    runs on {name}: {row['runtime_why']}")

@@ -110,7 +110,10 @@ def describe(
     dtype = chosen.dtype_name
     if info.get("runtime") == "llamacpp":  # computes on the file's own (quantized) weights
         dtype = _file_type(meta.get("general.file_type"))
+    from core.device import why
+
     info.update(
+        device_why=why(device, chosen),
         context_window=int(window) if window else None,
         device=chosen.name,
         dtype=dtype,
