@@ -44,7 +44,12 @@ package-wheel: $(STAMP)
 	PYTHON=$(BIN)/python TORCH_SPEC="$(TORCH_SPEC)" LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
 		sh packaging/wheel_check.sh
 
+# The frozen bundle, then the Linux packages, installed into a scratch root and smoke-tested.
 package: package-wheel
+	$(BIN)/python -m pip install --quiet -e ".[test,ocr,package]"
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/longread.spec
+	sh packaging/linux/build.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .import_linter_cache

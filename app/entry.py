@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         from core.llm.runtime import _self_test
 
         return _self_test()
-    if argv:
+    opened = _opened_files(argv)
+    if argv and not opened:
         return cli.main(argv)
     if not _has_screen():
         print(
@@ -49,7 +50,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from app.main import run_app
 
-    return run_app()
+    return run_app(open_paths=opened)
+
+
+def _opened_files(argv: list[str]) -> list[str]:
+    """The files of `longread FILE...` when every argument is a document that exists: what the
+    system passes when a PDF is opened with Longread (the .desktop file's %F, Windows' file
+    associations, macOS' document types). Anything else is a command."""
+    import os
+
+    if not argv or not all(os.path.isfile(a) for a in argv):
+        return []  # a command (and `longread ask FILE` starts with one)
+    from core.documents import FORMATS
+
+    if all(os.path.splitext(a)[1].lower() in FORMATS for a in argv):
+        return [os.path.abspath(a) for a in argv]
+    return []
 
 
 def _has_screen() -> bool:

@@ -62,8 +62,9 @@ def install_exception_hooks(show) -> None:
     threading.excepthook = lambda args: hook(args.exc_type, args.exc_value, args.exc_traceback)
 
 
-def run_app(argv: list[str] | None = None) -> int:
-    """Open the main window and run the Qt event loop until it closes."""
+def run_app(argv: list[str] | None = None, open_paths: list[str] | None = None) -> int:
+    """Open the main window and run the Qt event loop until it closes. open_paths: files the
+    system asked Longread to open (a double-click on a PDF): added to the library."""
     setup_environment()
     # torch before Qt: on Windows, torch's DLLs fail to load once Qt's are in the process.
     import torch  # noqa: F401
@@ -96,4 +97,8 @@ def run_app(argv: list[str] | None = None) -> int:
     install_exception_hooks(window.problem.emit)
     window.show()
     log.info("window opened; library %s", window.library.dir)
+    if open_paths:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: window.add_paths(open_paths))
     return app.exec()

@@ -19,6 +19,9 @@ FORCED = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
     "DO_NOT_TRACK": "1",
+    # transformers would otherwise load compute kernels published on the hub (code fetched at
+    # run time) where the `kernels` package is installed.
+    "USE_HUB_KERNELS": "NO",
 }
 # Quiet defaults the user may still override: our own progress display, no library chatter.
 DEFAULTS = {

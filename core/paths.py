@@ -32,9 +32,15 @@ def resource(*parts: str) -> Path:
     """A file Longread reads at run time (resources/ in the source tree), wherever Longread is
     installed: the package `longread_resources` in a wheel or a frozen bundle, else the source
     tree's folder."""
+    import sys
     from importlib import resources
     from importlib.util import find_spec
 
+    if getattr(sys, "frozen", False):  # packaging/longread.spec puts the files here
+        return Path(getattr(sys, "_MEIPASS", "")).joinpath("longread_resources", *parts)
     if find_spec("longread_resources") is not None:
-        return Path(str(resources.files("longread_resources").joinpath(*parts)))
+        found = resources.files("longread_resources")
+        for part in parts:  # one at a time: some readers' joinpath takes a single name
+            found = found.joinpath(part)
+        return Path(str(found))
     return Path(__file__).resolve().parent.parent.joinpath("resources", *parts)

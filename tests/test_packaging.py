@@ -62,3 +62,84 @@ def test_the_smoke_test_fails_loudly_when_a_part_is_missing(monkeypatch, tmp_pat
     assert smoke.run(out=out) == 1
     text = out.getvalue()
     assert "FAIL add the sample report" in text and "Smoke test FAILED" in text
+
+
+# -- the installers' sources: what can be checked on this machine ---------------------------
+
+KNOWN_ACTIONS = {"actions/checkout@v4", "actions/setup-python@v5", "actions/upload-artifact@v4"}
+
+
+def test_the_release_workflow_parses_and_names_only_actions_that_exist():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    used = {step["uses"] for step in steps if "uses" in step}
+    assert used <= KNOWN_ACTIONS, used - KNOWN_ACTIONS
+    systems = {
+        row["os"].split("-")[0]
+        for row in workflow["jobs"]["build"]["strategy"]["matrix"]["include"]
+    }
+    assert systems == {"ubuntu", "windows", "macos"}
+    scripts = " ".join(step.get("run", "") for step in steps)
+    for script in (
+        "packaging/linux/build.sh",
+        "packaging/windows/build.ps1",
+        "packaging/macos/build.sh",
+        "packaging/longread.spec",
+    ):
+        assert script in scripts and (ROOT / script).is_file(), script
+
+
+def test_the_shell_scripts_pass_shellcheck():
+    import shutil
+
+    import pytest
+
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    scripts = sorted(str(p) for p in (ROOT / "packaging").rglob("*.sh"))
+    scripts.append(str(ROOT / "packaging" / "linux" / "postrm"))
+    result = subprocess.run(["shellcheck", *scripts], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_windows_installer_script_compiles_around_a_stand_in_payload(tmp_path):
+    import shutil
+
+    import pytest
+
+    if shutil.which("makensis") is None:
+        pytest.skip("makensis is not installed (apt-get install nsis)")
+    payload = tmp_path / "bundle"
+    payload.mkdir()
+    (payload / "longread.exe").write_bytes(b"stand-in")
+    out = tmp_path / "setup.exe"
+    result = subprocess.run(
+        ["makensis", "-V2", f"-DBUNDLE={payload}", f"-DOUTFILE={out}", "longread.nsi"],
+        cwd=ROOT / "packaging" / "windows",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.stat().st_size > 50_000 and out.read_bytes()[:2] == b"MZ"
+
+
+def test_the_desktop_entry_offers_longread_for_the_formats_it_reads():
+    from core.documents import FORMATS
+
+    entry = (ROOT / "packaging" / "linux" / "longread.desktop").read_text()
+    mime = next(line for line in entry.splitlines() if line.startswith("MimeType="))
+    for kind in ("application/pdf", "application/epub+zip", "text/plain", "text/html"):
+        assert kind in mime
+    assert "Exec=longread %F" in entry
+    assert ".pdf" in FORMATS and ".epub" in FORMATS
+
+
+def test_a_document_given_on_the_command_line_opens_in_the_window():
+    from app.entry import _opened_files
+
+    sample = str(ROOT / "resources" / "sample" / "harbor-report.pdf")
+    assert _opened_files([sample]) == [sample]
+    assert _opened_files(["ask", sample]) == []  # a command
+    assert _opened_files([str(ROOT / "pyproject.toml")]) == []  # not a document

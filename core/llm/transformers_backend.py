@@ -96,6 +96,10 @@ def _converted_gguf(path: Path, on_progress: ProgressCallback | None) -> Path:
 
 
 def _load_error(path: Path, error: Exception) -> ModelError:
+    import logging
+
+    # The user reads the plain message; the log keeps what really went wrong.
+    logging.getLogger("longread.llm").warning("loading %s failed: %r", path, error)
     text = str(error)
     if "architecture" in text.lower() or "not supported" in text.lower():
         return ModelError(
