@@ -41,7 +41,8 @@ echo "built $TARBALL: $(du -h "$TARBALL" | cut -f1)"
 
 # Install and try it.
 if [ "${SYSTEM_INSTALL:-0}" = 1 ]; then
-    dpkg -i "$DEB"
+    # apt resolves the Depends line (Qt's system libraries); plain dpkg where there is no apt.
+    if command -v apt-get > /dev/null; then apt-get install -y "$DEB"; else dpkg -i "$DEB"; fi
     APP=/usr/bin/longread
 else
     TARGET=$(mktemp -d)
