@@ -59,9 +59,6 @@ def choose(device: str | None, requested: str | None, spec=None) -> tuple[str, s
             f"({time.strftime('%d %b %Y %H:%M', time.localtime(crashed['time']))}), so the "
             "built-in runtime answers instead"
         )
-    ok, detail = check()
-    if not ok:
-        return "transformers", f"llama.cpp does not run on this computer ({detail})"
     device_name = choose_device(device).name.split(":")[0]
     if device_name != "cpu" and not gpu_offload():
         return "transformers", (
@@ -73,6 +70,11 @@ def choose(device: str | None, requested: str | None, spec=None) -> tuple[str, s
             "the built-in model reads long prompts 1.15-1.3x faster on the torch path on a CPU "
             "(measured), and Longread's prompts are long"
         )
+    # Tried in a child only now, when it would be used: the built-in model's answers start no
+    # child process.
+    ok, detail = check()
+    if not ok:
+        return "transformers", f"llama.cpp does not run on this computer ({detail})"
     return "llamacpp", (
         "llama.cpp computes on the quantized weights as they are (the torch path would unpack "
         "them to 4-8 times the memory) and writes faster"

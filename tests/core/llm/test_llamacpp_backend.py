@@ -186,3 +186,16 @@ def test_a_processor_llama_cpp_cannot_run_on_is_found_by_a_child(monkeypatch, tm
     assert chosen == "transformers" and "does not run on this computer" in why
     saved = json.loads((tmp_path / "llamacpp-check.json").read_text())
     assert saved["ok"] is False
+
+
+def test_the_built_in_model_on_a_cpu_stays_on_the_torch_path_and_starts_no_child(monkeypatch):
+    from core.llm import runtime
+    from core.llm.spec import parse
+
+    def no_child(*args, **kwargs):
+        raise AssertionError("a child process was started")
+
+    monkeypatch.setattr(runtime.subprocess, "run", no_child)
+    monkeypatch.setattr(runtime, "crash_record", lambda: None)
+    chosen, why = runtime.choose("cpu", None, parse("default"))
+    assert chosen == "transformers" and "faster on the torch path" in why
