@@ -26,6 +26,8 @@ FORCED = {
 # Quiet defaults the user may still override: our own progress display, no library chatter.
 DEFAULTS = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    # Libraries' own bars drawn with plain tqdm (transformers' GGUF conversion) stay quiet too.
+    "TQDM_DISABLE": "1",
     "TRANSFORMERS_VERBOSITY": "error",
 }
 
