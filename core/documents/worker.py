@@ -165,11 +165,20 @@ class ParserProcess:
         self._kill()
 
     def parse(
-        self, path, *, password=None, limits=None, on_progress=None, cancel=None, sha256=None
+        self,
+        path,
+        *,
+        password=None,
+        limits=None,
+        on_progress=None,
+        cancel=None,
+        sha256=None,
+        _again=False,
     ):
         from core.documents import Limits
 
         limits = limits or Limits()
+        reused = True
         if (
             self._process is None
             or self._process.poll() is not None
@@ -177,6 +186,7 @@ class ParserProcess:
         ):
             self._kill()
             self._start(limits.max_memory_bytes)
+            reused = False
         path = str(Path(path))
         try:
             request = {
@@ -188,9 +198,20 @@ class ParserProcess:
             _write(self._process.stdin, request)
         except OSError:
             self._kill()
+            if reused and not _again:  # it died between two files: a fresh one reads this
+                return self.parse(
+                    path,
+                    password=password,
+                    limits=limits,
+                    on_progress=on_progress,
+                    cancel=cancel,
+                    sha256=sha256,
+                    _again=True,
+                )
             raise ParserCrashedError(path, "the reader could not be started") from None
         start = time.monotonic()
         deadline = start + limits.timeout_s
+        got_reply = False
         while True:
             if cancel is not None and cancel.is_set():
                 self._kill()
@@ -204,6 +225,7 @@ class ParserProcess:
                 kind, payload = self._replies.get(timeout=min(_POLL_S, remaining))
             except queue.Empty:
                 continue
+            got_reply = got_reply or kind in ("progress", "ok", "error")
             if kind == "progress":
                 if _recognising(payload):
                     deadline = min(
@@ -223,6 +245,19 @@ class ParserProcess:
             else:  # the pipe closed: the child died
                 code = self._process.wait(timeout=5) if self._process else None
                 self._kill()
+                if reused and not _again and not got_reply:
+                    # It died before it took this file: killed between two files (a process
+                    # whose threads are still exiting does not report its death yet). A fresh
+                    # one reads the file; only a file that kills that one too is to blame.
+                    return self.parse(
+                        path,
+                        password=password,
+                        limits=limits,
+                        on_progress=on_progress,
+                        cancel=cancel,
+                        sha256=sha256,
+                        _again=True,
+                    )
                 raise ParserCrashedError(path, _describe_exit(code))
 
 

@@ -159,6 +159,17 @@ def test_a_parser_that_died_between_files_is_replaced(small_text):
     assert replacement != child  # read by a new parser process, not by the dead one
 
 
+@linux_only
+def test_a_parser_killed_just_before_the_next_file_does_not_fail_that_file(small_text):
+    # No wait between the kill and the next file: the dead process may not have reported its
+    # death yet, so the file is sent to it; the file must still be read (by a fresh parser).
+    for _ in range(5):
+        load(small_text)
+        (child,) = _parser_pids()
+        os.kill(child, signal.SIGKILL)
+        assert "The next file still loads." in load(small_text).text
+
+
 def test_cancelling_from_another_thread_stops_the_parse_quickly(long_pdf, small_text):
     load(small_text)
     cancel = threading.Event()
