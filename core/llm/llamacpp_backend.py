@@ -105,7 +105,7 @@ class LlamaCppBackend:
         if not available():
             raise ModelError(
                 "The llama.cpp runtime is not installed.",
-                "Install it with: pip install 'longread[llamacpp]', or use the built-in runtime.",
+                "Reinstall Longread (it brings llama-cpp-python), or use the built-in runtime.",
             )
         import psutil
         from llama_cpp import Llama, llama_chat_format
