@@ -165,16 +165,20 @@ class ParserProcess:
         self._kill()
 
     def parse(
-        self,
-        path,
-        *,
-        password=None,
-        limits=None,
-        on_progress=None,
-        cancel=None,
-        sha256=None,
-        _again=False,
+        self, path, *, password=None, limits=None, on_progress=None, cancel=None, sha256=None
     ):
+        options = dict(
+            password=password, limits=limits, on_progress=on_progress, cancel=cancel, sha256=sha256
+        )
+        try:
+            return self._parse(path, **options)
+        except _DiedBeforeReading:
+            # The worker died between two files (a killed process whose threads are still
+            # exiting does not report its death yet, so the file went to it). A fresh one reads
+            # the file; only a file that kills that one too is to blame.
+            return self._parse(path, **options)
+
+    def _parse(self, path, *, password, limits, on_progress, cancel, sha256):
         from core.documents import Limits
 
         limits = limits or Limits()
@@ -198,16 +202,8 @@ class ParserProcess:
             _write(self._process.stdin, request)
         except OSError:
             self._kill()
-            if reused and not _again:  # it died between two files: a fresh one reads this
-                return self.parse(
-                    path,
-                    password=password,
-                    limits=limits,
-                    on_progress=on_progress,
-                    cancel=cancel,
-                    sha256=sha256,
-                    _again=True,
-                )
+            if reused:
+                raise _DiedBeforeReading from None
             raise ParserCrashedError(path, "the reader could not be started") from None
         start = time.monotonic()
         deadline = start + limits.timeout_s
@@ -245,20 +241,13 @@ class ParserProcess:
             else:  # the pipe closed: the child died
                 code = self._process.wait(timeout=5) if self._process else None
                 self._kill()
-                if reused and not _again and not got_reply:
-                    # It died before it took this file: killed between two files (a process
-                    # whose threads are still exiting does not report its death yet). A fresh
-                    # one reads the file; only a file that kills that one too is to blame.
-                    return self.parse(
-                        path,
-                        password=password,
-                        limits=limits,
-                        on_progress=on_progress,
-                        cancel=cancel,
-                        sha256=sha256,
-                        _again=True,
-                    )
+                if reused and not got_reply:
+                    raise _DiedBeforeReading
                 raise ParserCrashedError(path, _describe_exit(code))
+
+
+class _DiedBeforeReading(Exception):
+    """A reused worker died before it answered anything about the file sent to it."""
 
 
 def _recognising(payload) -> bool:

@@ -212,19 +212,11 @@ class PrefixCache:
 
     # -- disk -------------------------------------------------------------------------------
 
-    def _index_path(self) -> Path:
-        return self.directory / "index.json"
-
     def _read_index(self) -> dict:
-        try:
-            return json.loads(self._index_path().read_text())
-        except (OSError, ValueError):
-            return {}
+        return read_index(self.directory)
 
     def _write_index(self, index: dict) -> None:
-        tmp = self._index_path().with_suffix(".tmp")
-        tmp.write_text(json.dumps(index))
-        os.replace(tmp, self._index_path())
+        write_index(self.directory, index)
 
     def _find_on_disk(self, ids: list[int]) -> tuple[str, int] | None:
         """(file, n) for the longest saved prefix of `ids`, or None."""
@@ -297,21 +289,43 @@ class PrefixCache:
         return new_cache(self.config, data)
 
     def _trim(self, index: dict) -> None:
-        """Remove the least recently used files past the size cap."""
+        trim_least_used(self.directory, index, MAX_DISK_BYTES)
 
-        def size(name: str) -> int:
-            try:
-                return (self.directory / name).stat().st_size
-            except OSError:
-                return 0
 
-        total = sum(size(n) for n in index)
-        for name in sorted(index, key=lambda n: index[n]["used"]):
-            if total <= MAX_DISK_BYTES:
-                break
-            total -= size(name)
-            (self.directory / name).unlink(missing_ok=True)
-            del index[name]
+# -- a folder of saved caches and its index (shared with the llama.cpp runtime's state files) --
+
+
+def read_index(directory: Path) -> dict:
+    """{file name: {"blocks": [...], "tokens": n, "used": time}} of the caches saved in
+    `directory`; empty when there is none or it is damaged."""
+    try:
+        return json.loads((directory / "index.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_index(directory: Path, index: dict) -> None:
+    tmp = directory / "index.json.tmp"
+    tmp.write_text(json.dumps(index))
+    os.replace(tmp, directory / "index.json")
+
+
+def trim_least_used(directory: Path, index: dict, cap_bytes: int) -> None:
+    """Remove the least recently used files of `index` until they fit in `cap_bytes`."""
+
+    def size(name: str) -> int:
+        try:
+            return (directory / name).stat().st_size
+        except OSError:
+            return 0
+
+    total = sum(size(n) for n in index)
+    for name in sorted(index, key=lambda n: index[n]["used"]):
+        if total <= cap_bytes:
+            break
+        total -= size(name)
+        (directory / name).unlink(missing_ok=True)
+        del index[name]
 
 
 def _contiguous():

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import json
 import os
 import threading
 import time
@@ -26,6 +25,13 @@ from pathlib import Path
 
 from core.errors import ModelError
 from core.llm.base import GenerationStats, Message, StopScanner, ThinkFilter
+from core.llm.kvcache import (
+    block_hashes,
+    common_prefix,
+    read_index,
+    trim_least_used,
+    write_index,
+)
 from core.llm.spec import ModelSpec
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -338,11 +344,11 @@ class LlamaCppBackend:
         """How many of `ids` the cache already holds, after taking the longest match from
         memory or disk and dropping what differs. At least the last token is evaluated again,
         for its logits."""
-        held = _common_prefix(self._tokens, ids)
+        held = common_prefix(self._tokens, ids)
         if self.states is not None and len(ids) >= MIN_SAVE_TOKENS:
             loaded = self.states.load(self.llm, ids, better_than=held)
             if loaded is not None:
-                self._tokens, held = loaded, _common_prefix(loaded, ids)
+                self._tokens, held = loaded, common_prefix(loaded, ids)
         held = min(held, len(ids) - 1)
         self.llm._ctx.kv_cache_seq_rm(-1, held, -1)
         self._tokens = ids[:held]
@@ -357,19 +363,12 @@ class StateFiles:
         self.directory = directory
 
     def _index(self) -> dict:
-        try:
-            return json.loads((self.directory / "index.json").read_text())
-        except (OSError, ValueError):
-            return {}
+        return read_index(self.directory)
 
     def _write_index(self, index: dict) -> None:
-        tmp = self.directory / "index.json.tmp"
-        tmp.write_text(json.dumps(index))
-        os.replace(tmp, self.directory / "index.json")
+        write_index(self.directory, index)
 
     def _best(self, ids: list[int]) -> tuple[str, int] | None:
-        from core.llm.kvcache import block_hashes
-
         index = self._index()
         if not index:
             return None
@@ -420,8 +419,6 @@ class StateFiles:
         a full disk costs only speed, never an answer."""
         import llama_cpp
 
-        from core.llm.kvcache import block_hashes
-
         blocks = block_hashes(ids)
         found = self._best(ids)
         # Saved already when a state holds all but the last block of these ids: the question
@@ -442,25 +439,10 @@ class StateFiles:
             os.replace(tmp, self.directory / name)
             index = self._index()
             index[name] = {"blocks": blocks, "tokens": len(ids), "used": time.time()}
-            self._trim(index)
+            trim_least_used(self.directory, index, MAX_DISK_BYTES)
             self._write_index(index)
         except OSError:
             return
-
-    def _trim(self, index: dict) -> None:
-        def size(name: str) -> int:
-            try:
-                return (self.directory / name).stat().st_size
-            except OSError:
-                return 0
-
-        total = sum(size(n) for n in index)
-        for name in sorted(index, key=lambda n: index[n]["used"]):
-            if total <= MAX_DISK_BYTES:
-                break
-            total -= size(name)
-            (self.directory / name).unlink(missing_ok=True)
-            del index[name]
 
 
 _LOG_SINK = None
@@ -474,15 +456,6 @@ def _quiet() -> None:
     if _LOG_SINK is None:
         _LOG_SINK = llama_cpp.llama_log_callback(lambda _level, _text, _data: None)
         llama_cpp.llama_log_set(_LOG_SINK, ctypes.c_void_p(0))
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _incomplete_utf8(data: bytes) -> bool:

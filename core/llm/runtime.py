@@ -163,10 +163,9 @@ def crash_record() -> dict | None:
             data = json.loads(marker.read_text())
         except (OSError, ValueError):
             continue
-        if psutil.pid_exists(int(data.get("pid", 0))) and data.get("pid") != os.getpid():
-            continue  # another Longread process is answering right now
-        if data.get("pid") == os.getpid():
-            continue
+        pid = int(data.get("pid", 0))
+        if pid == os.getpid() or psutil.pid_exists(pid):
+            continue  # this process, or another Longread process, is answering right now
         data["time"] = marker.stat().st_mtime
         tmp = record_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data))
