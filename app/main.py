@@ -67,7 +67,10 @@ def run_app(argv: list[str] | None = None, open_paths: list[str] | None = None) 
     system asked Longread to open (a double-click on a PDF): added to the library."""
     setup_environment()
     # torch before Qt: on Windows, torch's DLLs fail to load once Qt's are in the process.
-    import torch  # noqa: F401
+    from core.device import has_torch
+
+    if has_torch():  # the CPU edition has none
+        import torch  # noqa: F401
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 

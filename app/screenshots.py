@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.main import setup_environment
 
     setup_environment()
-    import torch  # noqa: F401  (before Qt, as in the app)
+    from core.device import has_torch
+
+    if has_torch():  # the CPU edition has none
+        import torch  # noqa: F401
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
 

@@ -45,7 +45,26 @@ def choose(requested: str | None = None) -> Device:
 
 
 @cache
+def has_torch() -> bool:
+    """Whether torch and transformers are installed. The installers' CPU edition leaves them
+    out: it generates with llama.cpp and embeds with ONNX Runtime, on the CPU."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(name) for name in ("torch", "transformers"))
+    except (ImportError, ValueError):
+        return False
+
+
+@cache
 def _choose(requested: str) -> Device:
+    if not has_torch():
+        if requested in ("cuda", "mps"):
+            raise ModelError(
+                "This edition of Longread computes on the CPU only.",
+                "Choose “auto” or “cpu”, or install the GPU edition (README, Install).",
+            )
+        return Device("cpu", "float32", f"CPU ({cpu_threads()} threads)")
     import torch
 
     if requested in ("auto", "cuda") and torch.cuda.is_available():
@@ -68,6 +87,8 @@ def _choose(requested: str) -> Device:
 
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere it is emulated."""
+    if not has_torch():
+        return False
     import torch
 
     cpu = getattr(torch, "cpu", None)
@@ -90,6 +111,8 @@ def cpu_threads() -> int:
 
 
 def set_cpu_threads() -> None:
+    if not has_torch():
+        return
     import torch
 
     threads = cpu_threads()
@@ -110,6 +133,8 @@ def why(requested: str | None, chosen: Device) -> str:
         return "Apple's GPU (Metal) is the fastest processor here"
     import sys
 
+    if not has_torch():
+        return "this edition of Longread computes on the CPU (llama.cpp and ONNX Runtime)"
     import torch
 
     if sys.platform == "darwin":

@@ -66,3 +66,14 @@ def private_home(tmp_path, monkeypatch):
     home = tmp_path / "longread-home"
     monkeypatch.setenv("LONGREAD_HOME", str(home))
     yield home
+
+
+@pytest.fixture(scope="session")
+def onnx_model_folder(tmp_path_factory):
+    """A copy of the built-in embedding model with its ONNX copy, as the CPU edition's bundle
+    holds it (made the way packaging/longread.spec makes it)."""
+    from core.embeddings import bundled_model_path, export_onnx
+
+    folder = shutil.copytree(bundled_model_path(), tmp_path_factory.mktemp("onnx") / "minilm")
+    export_onnx(folder)
+    return folder

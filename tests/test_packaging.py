@@ -52,6 +52,26 @@ def test_the_smoke_test_passes_on_this_install():
     assert result.stdout.rstrip().splitlines()[-1].startswith("Smoke test passed")
 
 
+def test_the_cpu_edition_passes_the_smoke_test_without_torch(onnx_model_folder):
+    # What the installers ship: torch, transformers, sentence-transformers, scipy and
+    # scikit-learn left out (tests/lean.py makes them unimportable, and fails if any is
+    # imported anyway); llama.cpp answers and ONNX Runtime embeds.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    lean = [sys.executable, "-m", "tests.lean", str(onnx_model_folder)]
+    result = subprocess.run(
+        [*lean, "--smoke-test"], capture_output=True, text=True, timeout=600, cwd=ROOT, env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "184,200" in result.stdout and "2.4 million" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("Smoke test passed")
+
+    models = subprocess.run(
+        [*lean, "models"], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
+    )
+    assert models.returncode == 0, models.stdout + models.stderr
+    assert "runs on llama.cpp: this edition of Longread runs models with llama.cpp" in models.stdout
+
+
 def test_the_smoke_test_fails_loudly_when_a_part_is_missing(monkeypatch, tmp_path):
     import core.paths
     from app import smoke

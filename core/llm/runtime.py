@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.errors import ModelError
+
 # Which runtime is faster, from bench/llm_speed.py (same file, same run, 2-core x86 CPU):
 # - the bundled 135M model (Q4_1): the torch path prefills 1.15-1.3x faster (606/408/326
 #   against 523/354/248 tokens/s at 1k/4k/8k; cold time to first token on a 6k-token document
@@ -46,8 +48,29 @@ def choose(device: str | None, requested: str | None, spec=None) -> tuple[str, s
     """(runtime, why): "llamacpp" or "transformers" for a GGUF model (`spec`, a ModelSpec;
     None for any GGUF file)."""
     from core.device import choose as choose_device
+    from core.device import has_torch
     from core.llm.llamacpp_backend import available, gpu_offload, version
 
+    if not has_torch():  # the installers' CPU edition: llama.cpp is the only runtime
+        if requested == "transformers":
+            raise ModelError(
+                "This edition of Longread runs models with llama.cpp only.",
+                "Choose “auto” or “llama.cpp” under Settings → Models → Run GGUF models with.",
+            )
+        if not available():
+            raise ModelError(
+                "llama.cpp, which runs the models in this edition, is missing or damaged.",
+                "Reinstall Longread.",
+            )
+        ok, detail = check()
+        if not ok:
+            raise ModelError(
+                f"llama.cpp, which runs the models in this edition, does not run on this "
+                f"computer ({detail}).",
+                "Install Longread with pip instead (README, Install): it can run models "
+                "without llama.cpp.",
+            )
+        return "llamacpp", "this edition of Longread runs models with llama.cpp"
     if requested in ("llamacpp", "transformers"):
         return requested, "chosen in the settings"
     if not available():

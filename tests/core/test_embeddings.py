@@ -125,3 +125,39 @@ def test_any_sentence_transformers_folder_can_be_used(tmp_path):
     assert mine.name == "my-model"
     assert mine.key.split(":")[1] == Embedder().key.split(":")[1]  # same files, same vectors
     assert float(mine.embed_query("hello") @ Embedder().embed_query("hello")) > 0.99
+
+
+def test_onnx_runtime_gives_the_vectors_torch_gives(onnx_model_folder):
+    # The installers' CPU edition embeds on ONNX Runtime: a library made with torch must be
+    # searched with the same vectors, so it is not embedded again.
+    onnx = Embedder(onnx_model_folder, engine="onnx")
+    torch_path = Embedder(onnx_model_folder, engine="torch", precision="float32")
+    long_text = " ".join(prose.paragraphs()[:8])  # past the 256 tokens the model reads
+    texts = [*prose.paragraphs()[:40], "short", long_text]
+
+    a, b = onnx.embed(texts), torch_path.embed(texts)
+
+    assert a.shape == b.shape == (42, 384)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.999
+    assert onnx.key == torch_path.key
+    assert onnx.key.split(":")[1] == Embedder(engine="torch").key.split(":")[1]
+    assert onnx.engine == "onnx" and "ONNX Runtime" in onnx.device_label
+
+
+def test_the_onnx_copy_alone_embeds_under_the_same_key(onnx_model_folder, tmp_path):
+    # The CPU edition's bundle leaves the torch weights out: its library's vectors must still
+    # be known as the same model's.
+    alone = shutil.copytree(onnx_model_folder, tmp_path / "onnx-only")
+    (alone / "model.safetensors").unlink()
+    onnx = Embedder(alone, engine="onnx")
+    full = Embedder(onnx_model_folder, engine="torch", precision="float32")
+    assert onnx.key.split(":")[1] == full.key.split(":")[1]
+    text = "The ferry leaves the harbour at seven."
+    assert float(onnx.embed_query(text) @ full.embed_query(text)) > 0.999
+
+
+def test_onnx_without_its_copy_is_explained(tmp_path):
+    copy = shutil.copytree(bundled_model_path(), tmp_path / "no-onnx")
+    with pytest.raises(ModelError, match="no ONNX copy") as error:
+        Embedder(copy, engine="onnx").embed(["anything"])
+    assert "Reinstall Longread" in error.value.hint

@@ -199,3 +199,27 @@ def test_the_built_in_model_on_a_cpu_stays_on_the_torch_path_and_starts_no_child
     monkeypatch.setattr(runtime, "crash_record", lambda: None)
     chosen, why = runtime.choose("cpu", None, parse("default"))
     assert chosen == "transformers" and "faster on the torch path" in why
+
+
+def test_without_torch_llama_cpp_runs_every_model_and_a_failure_is_explained(monkeypatch, tmp_path):
+    # The installers' CPU edition has no torch path to fall back to.
+    import core.device
+    from core.errors import ModelError
+    from core.llm import runtime
+    from core.llm.spec import parse
+
+    monkeypatch.setattr(core.device, "has_torch", lambda: False)
+    chosen, why = runtime.choose("cpu", None, parse("default"))
+    assert chosen == "llamacpp" and "this edition" in why
+    with pytest.raises(ModelError, match=r"llama\.cpp only"):
+        runtime.choose("cpu", "transformers")
+
+    monkeypatch.setattr(runtime, "_folder", lambda: tmp_path)
+    monkeypatch.setattr(
+        runtime.subprocess,
+        "run",
+        lambda *a, **k: subprocess.CompletedProcess(a, -signal.SIGILL, "", ""),
+    )
+    with pytest.raises(ModelError, match="does not run on this computer") as error:
+        runtime.choose("cpu", None, parse("default"))
+    assert "SIGILL" in error.value.problem and "pip" in error.value.hint
