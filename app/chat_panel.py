@@ -4,14 +4,16 @@ mode badge, citation chips and details; the question box with its mode and scope
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -79,13 +81,16 @@ class QuestionWidget(QLabel):
 
 
 class AnswerWidget(QFrame):
-    """One answer: text (streamed, then Markdown), mode badge, citation chips, details."""
+    """One answer: text (streamed, then Markdown), mode badge, citation chips, details, and
+    Copy / Ask again."""
 
     citation_clicked = Signal(dict)
+    ask_again = Signal(str, str)  # the question, the mode to answer it in
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, question: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("answer")
+        self.question = question
         self.pieces: list[str] = []
         self.answer: dict | None = None
         self.body = QLabel()
@@ -122,12 +127,38 @@ class AnswerWidget(QFrame):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setVisible(False)
         self.details_button.toggled.connect(self.details.setVisible)
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.setToolTip("Copy the answer and its sources as Markdown")
+        self.copy_button.setAccessibleName("Copy the answer with its sources")
+        self.copy_button.clicked.connect(self.copy)
+        self.copy_button.setVisible(False)
+        self.again_button = QToolButton()
+        self.again_button.setText("Ask again")
+        self.again_button.setAutoRaise(True)
+        self.again_button.setToolTip("Ask this question again in another mode")
+        self.again_button.setAccessibleName("Ask this question again in another mode")
+        self.again_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.again_menu = QMenu(self.again_button)
+        for label, value in MODE_CHOICES:
+            action = self.again_menu.addAction(
+                f"In {label if label == 'RAG' else label.lower()} mode"
+            )
+            action.setData(value)
+            action.triggered.connect(
+                lambda _=False, mode=value: self.ask_again.emit(self.question, mode)
+            )
+        self.again_button.setMenu(self.again_menu)
+        self.again_button.setVisible(False)
 
         footer = QHBoxLayout()
         footer.setSpacing(6)
         footer.addWidget(self.badge)
         footer.addLayout(self.chips_row)
         footer.addStretch(1)
+        footer.addWidget(self.copy_button)
+        footer.addWidget(self.again_button)
         footer.addWidget(self.details_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
@@ -159,6 +190,19 @@ class AnswerWidget(QFrame):
         if self.pieces:
             self.set_status("")
 
+    def markdown(self) -> str:
+        """The answer and its sources as Markdown (what Copy puts on the clipboard)."""
+        from core.library.export import answer_markdown
+
+        text = (self.answer or {}).get("answer") or self.streamed_text()
+        return answer_markdown(text, self.answer)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.markdown())
+        self.copy_button.setText("Copied")
+        # tied to the button: no call after the answer (and the button) are gone
+        QTimer.singleShot(1500, self.copy_button, lambda: self.copy_button.setText("Copy"))
+
     # -- when it is done ---------------------------------------------------------------------
 
     def show_answer(self, answer: dict) -> None:
@@ -179,9 +223,11 @@ class AnswerWidget(QFrame):
         )
         self.badge.setVisible(bool(mode))
         for n, c in enumerate(answer.get("citations", []), start=1):
-            self._add_chip(n, c, several=self._several_documents(answer))
+            self._add_chip(n, c)
         self.details.setText(describe_trace(answer))
         self.details_button.setVisible(True)
+        self.copy_button.setVisible(True)
+        self.again_button.setVisible(bool(self.question))
         status = "" if answer.get("complete", True) else "Stopped before the end."
         if not answer.get("supported", True):
             status = (status + " " if status else "") + (
@@ -200,23 +246,12 @@ class AnswerWidget(QFrame):
         self.status.setObjectName("answerError")
         self.status.setStyleSheet("color: #c0392b;")
 
-    @staticmethod
-    def _several_documents(answer: dict) -> bool:
-        return len({c.get("doc") for c in answer.get("citations", [])}) > 1
-
-    def _add_chip(self, n: int, citation: dict, *, several: bool) -> None:
+    def _add_chip(self, n: int, citation: dict) -> None:
+        chip = QPushButton(chip_text(n, citation))
         unit = citation.get("page_unit", "page")
-        short = {"page": "p.", "page break": "p.", "chapter": "ch.", "block": "§"}.get(unit, unit)
-        label = f"{n}  {short} {citation.get('page_label') or citation.get('page')}"
-        if several:
-            title = citation.get("title", "")
-            label = (
-                f"{n}  {title[:18] + '…' if len(title) > 19 else title}, " + label.split("  ")[1]
-            )
-        chip = QPushButton(label)
         chip.setObjectName("chip")
         chip.setCursor(Qt.CursorShape.PointingHandCursor)
-        quote = citation.get("quote", "")
+        quote = " ".join(citation.get("quote", "").split())  # one paragraph, not PDF lines
         quote = quote if len(quote) <= 300 else quote[:297] + "…"
         chip.setToolTip(
             f"{citation.get('title', '')}, {unit} {citation.get('page_label')}\n“{quote}”"
@@ -227,6 +262,29 @@ class AnswerWidget(QFrame):
         chip.clicked.connect(lambda _=False, c=citation: self.citation_clicked.emit(c))
         self.chips_row.addWidget(chip)
         self.chips.append(chip)
+
+
+def short_title(title: str, limit: int = 26) -> str:
+    """A document's title for a chip: before its subtitle ("Harbor Town Public Library" of
+    "Harbor Town Public Library: Annual Report 2023"), cut at a word to about `limit`."""
+    title = " ".join((title or "").split())
+    head = re.split(r"\s*(?::|\s[-–—]\s)\s*", title, maxsplit=1)[0]
+    if len(head) >= 8:
+        title = head
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= limit // 2 else cut).rstrip(" ,;:.-") + "…"
+
+
+def chip_text(n: int, citation: dict) -> str:
+    """ "1  Harbor Town Public Library, p. 4": the source's number, document and page."""
+    unit = citation.get("page_unit", "page")
+    short = {"page": "p.", "page break": "p.", "chapter": "ch.", "block": "§"}.get(unit, unit)
+    place = f"{short} {citation.get('page_label') or citation.get('page')}"
+    title = short_title(citation.get("title", ""))
+    return f"{n}  {title}, {place}" if title else f"{n}  {place}"
 
 
 def describe_trace(answer: dict) -> str:
@@ -252,7 +310,28 @@ def describe_trace(answer: dict) -> str:
                 f"({html.escape(str(step.get('runtime', '')))}, "
                 f"{html.escape(str(step.get('device', '')))})"
             )
-    steps = [step for step in steps if step.get("step") != "model"]
+    for step in steps:
+        if step.get("step") == "follow-up" and step.get("by") != "unchanged":
+            how = {"rules": "by rules", "model": "by the model"}.get(step.get("by"), "")
+            resolved = f"; {step['resolved']}" if step.get("resolved") else ""
+            lines.append(
+                f"<b>Read as:</b> “{html.escape(str(step.get('searched_with', '')))}” "
+                f"({html.escape(how + resolved)}), after the earlier turns"
+            )
+        elif step.get("step") == "conversation" and step.get("budget_tokens") == 0:
+            lines.append(
+                "<b>Conversation:</b> the earlier turns are not in the prompt: a model this "
+                "small answers a follow-up better from its stand-alone form (measured)"
+            )
+        elif step.get("step") == "conversation":
+            left_out = step.get("older_turns_left_out", 0)
+            lines.append(
+                f"<b>Conversation:</b> {step.get('earlier_turns_in_prompt', 0)} earlier turn(s) "
+                "in the prompt"
+                + (f"; {left_out} older left out to fit the model's budget" if left_out else "")
+            )
+    shown = ("model", "follow-up", "conversation")
+    steps = [step for step in steps if step.get("step") not in shown]
     for step in steps:
         if step.get("step") == "grounding" and not step.get("shown", True):
             lines.append(
@@ -289,6 +368,8 @@ class ChatPanel(QWidget):
     """Shows one conversation and takes the next question."""
 
     ask_requested = Signal(str, str, str)  # question, mode, scope
+    ask_again = Signal(str, str)  # an earlier question, the mode to answer it in again
+    model_chosen = Signal(str)  # a model spec (core.llm.spec)
     stop_requested = Signal()
     citation_clicked = Signal(dict)
     sample_requested = Signal()
@@ -335,12 +416,32 @@ class ChatPanel(QWidget):
         for label, value in SCOPE_CHOICES:
             self.scope.addItem(label, value)
 
+        # The model that answers, in sight and switchable from the chat bar.
+        self.model = QComboBox()
+        self.model.setAccessibleName("Model that answers")
+        self.model.setToolTip("The model that answers. Get more under File → Models…")
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.model.activated.connect(
+            lambda index: self.model_chosen.emit(str(self.model.itemData(index)))
+        )
+
         options = QHBoxLayout()
+        model_label = QLabel("Model:")
+        model_label.setBuddy(self.model)
+        options.addWidget(model_label)
+        options.addWidget(self.model)
+        options.addSpacing(12)
         options.addWidget(QLabel("Mode:"))
         options.addWidget(self.mode)
         options.addSpacing(12)
         options.addWidget(QLabel("Ask about:"))
         options.addWidget(self.scope)
+        options.addSpacing(12)
+        # What the conversation is about, in words: "About: 3 documents".
+        self.about = QLabel("")
+        self.about.setObjectName("about")
+        self.about.setAccessibleName("Documents this conversation is about")
+        options.addWidget(self.about)
         options.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.prompt, 1)
@@ -417,9 +518,10 @@ class ChatPanel(QWidget):
         self._at_bottom = True
         return widget
 
-    def add_answer(self) -> AnswerWidget:
-        widget = AnswerWidget()
+    def add_answer(self, question: str = "") -> AnswerWidget:
+        widget = AnswerWidget(question=question)
         widget.citation_clicked.connect(self.citation_clicked)
+        widget.ask_again.connect(self.ask_again)
         self.items.insertWidget(self.items.count() - 1, widget)
         self._at_bottom = True
         return widget
@@ -427,13 +529,25 @@ class ChatPanel(QWidget):
     def show_messages(self, messages) -> None:
         """Show a stored conversation (core.library.conversations.Message list)."""
         self.clear()
+        question = ""
         for message in messages:
             if message.role == "user":
                 self.add_question(message.text)
+                question = message.text
             else:
-                widget = self.add_answer()
+                widget = self.add_answer(question)
                 widget.show_answer(message.answer or {"answer": message.text})
         self.show_welcome(False)
+
+    def set_models(self, models: list[tuple[str, str]], current: str) -> None:
+        """The models to choose from, as (label, spec), with `current` shown."""
+        self.model.blockSignals(True)
+        self.model.clear()
+        for label, spec in models:
+            self.model.addItem(label, spec)
+        index = self.model.findData(current)
+        self.model.setCurrentIndex(max(index, 0))
+        self.model.blockSignals(False)
 
     def answers(self) -> list[AnswerWidget]:
         found = []

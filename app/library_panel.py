@@ -180,6 +180,24 @@ class LibraryPanel(QWidget):
         ids = [item.data(0, ID_ROLE) for item in self.tree.selectedItems()]
         return [i for i in ids if i is not None]
 
+    def select_ids(self, ids: list[int]) -> None:
+        """Select exactly these documents (a reopened conversation's), showing the first."""
+        wanted = set(ids)
+        self.tree.clearSelection()
+        first = None
+        for item in self._items.values():
+            if item.data(0, ID_ROLE) in wanted:
+                item.setSelected(True)
+                first = first or item
+        if first is not None:
+            self.tree.scrollToItem(first)
+
+    def title_of(self, doc_id: int) -> str | None:
+        for item in self._items.values():
+            if item.data(0, ID_ROLE) == doc_id:
+                return item.text(0)
+        return None
+
     def selected_paths(self) -> list[str]:
         return [item.data(0, PATH_ROLE) for item in self.tree.selectedItems()]
 

@@ -227,6 +227,10 @@ class MainWindow(QMainWindow):
         self.conversations_panel.delete_requested.connect(self.delete_conversation)
         self.chat = ChatPanel()
         self.chat.ask_requested.connect(self.ask)
+        self.chat.model_chosen.connect(self.use_model)
+        self.chat.ask_again.connect(
+            lambda question, mode: self.ask(question, mode, self.chat.scope.currentData())
+        )
         self.chat.stop_requested.connect(self.stop_answer)
         self.chat.citation_clicked.connect(self.show_citation)
         self.chat.sample_requested.connect(self.add_sample)
@@ -272,11 +276,13 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setInterval(300)
         self._refresh_timer.timeout.connect(self.refresh)
         self.library_panel.selection_changed.connect(self._scope_hint)
+        self.chat.scope.currentIndexChanged.connect(self._scope_hint)
 
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.refresh()
+        self.refresh_models()
         self.refresh_conversations()
         self._reopen_last_conversation()
         self._start_watching()
@@ -311,6 +317,8 @@ class MainWindow(QMainWindow):
         chat = self.menuBar().addMenu("&Conversation")
         self._action(chat, "&New conversation", self.new_conversation, QKeySequence.StandardKey.New)
         self._action(chat, "&Stop the answer", self.stop_answer)
+        chat.addSeparator()
+        self._action(chat, "&Export…", self.export_conversation, "Ctrl+E")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open the &log folder", self.open_log_folder)
         self._action(help_menu, "&About Longread", self.about)
@@ -341,6 +349,7 @@ class MainWindow(QMainWindow):
             return
         self.library_panel.set_documents(documents)
         self._update_welcome()
+        self._scope_hint()  # "About: all 3 documents"
 
     def _update_welcome(self) -> None:
         empty = self.conversation_id is None and not self.chat.answers()
@@ -584,14 +593,25 @@ class MainWindow(QMainWindow):
             )
             self.chat.prompt.setPlainText(question)
             return None
+        model = core_settings.Settings.load().model
+        history: list[dict] = []
         try:
             if self.conversation_id is None:  # the conversation and its question, together
                 conversation = self.conversations.create(
-                    scope=None if scope == "all" else ids, mode=mode, first_question=question
+                    scope=None if scope == "all" else ids,
+                    mode=mode,
+                    first_question=question,
+                    model=model,
                 )
                 self.conversation_id = conversation.id
                 self.settings.setValue("window/conversation", conversation.id)
             else:
+                # The question is read with the ones before it (core.modes.followup), and
+                # the documents, mode and model it is asked with are the conversation's now.
+                history = [t.to_json() for t in self.conversations.turns(self.conversation_id)]
+                self.conversations.set_scope(
+                    self.conversation_id, None if scope == "all" else ids, mode, model
+                )
                 self.conversations.add_message(self.conversation_id, "user", question)
         except LongreadError as e:
             self.notice.show_message(str(e))
@@ -599,7 +619,7 @@ class MainWindow(QMainWindow):
         self.refresh_conversations()
         self.chat.show_welcome(False)
         self.chat.add_question(question)
-        widget = self.chat.add_answer()
+        widget = self.chat.add_answer(question)
         waiting = self.engine.busy()
         widget.set_status(
             "Waiting for the documents to finish indexing…" if waiting else "Thinking…"
@@ -615,6 +635,7 @@ class MainWindow(QMainWindow):
             question=question,
             mode=mode,
             max_new_tokens=self._answer_tokens(),
+            history=history,
         )
         job.token.connect(widget.add_piece)
         job.notice.connect(lambda message: self.notice.show_message(message, error=False))
@@ -671,11 +692,20 @@ class MainWindow(QMainWindow):
         self.status.message.setText("Stopping…")
 
     def _scope_hint(self) -> None:
-        selected = len(self.library_panel.selected_ids())
+        ids = self.library_panel.selected_ids()
+        selected = len(ids)
         if selected:
             self.chat.scope.setItemText(1, f"Selected documents ({selected})")
         else:
             self.chat.scope.setItemText(1, "Selected documents")
+        if self.chat.scope.currentData() == "all":
+            count = self.library_panel.document_count()
+            about = f"all {count} documents" if count > 1 else ""
+        elif selected == 1:
+            about = f"“{self.library_panel.title_of(ids[0]) or 'one document'}”"
+        else:
+            about = f"{selected} documents" if selected else "no document selected yet"
+        self.chat.about.setText(f"About: {about}" if about else "")
 
     # -- citations ---------------------------------------------------------------------------
 
@@ -735,8 +765,76 @@ class MainWindow(QMainWindow):
         index = self.chat.mode.findData(conversation.mode)
         self.chat.mode.setCurrentIndex(max(index, 0))
         self.chat.scope.setCurrentIndex(0 if conversation.scope is None else 1)
+        said = []
+        if conversation.scope is not None:  # its own documents, selected as they were
+            self.library_panel.select_ids(conversation.scope)
+            gone = [i for i in conversation.scope if self.library_panel.title_of(i) is None]
+            if gone:
+                said.append(_removed_since(gone, messages, len(conversation.scope)))
+        said += self._restore_model(conversation.model)
+        self._scope_hint()
         self.chat.show_messages(messages)
         self.refresh_conversations()
+        if said:
+            self.notice.show_message(" ".join(said), error=False)
+
+    def refresh_models(self) -> None:
+        """The chat bar's model list: the built-in model, the ones added in the settings and
+        the downloaded ones, with the one that answers now shown."""
+        from core.llm.download import installed
+        from core.llm.spec import describe_spec, installed_spec
+
+        engine = core_settings.Settings.load()
+        specs = engine.all_models()
+        try:
+            downloaded = [f"gguf:{m['path']}" for m in installed() if m["state"] == "installed"]
+        except OSError:
+            downloaded = []
+        specs += [spec for spec in downloaded if spec not in specs]
+        choices = [
+            (describe_spec(spec), spec)
+            for spec in specs
+            if installed_spec(spec) or spec == engine.model
+        ]
+        self.chat.set_models(choices, engine.model)
+
+    def use_model(self, spec: str) -> None:
+        """Answer with `spec` from the next question on (saved in the settings, and with the
+        open conversation)."""
+        from core.llm.spec import describe_spec
+
+        engine = core_settings.Settings.load()
+        if spec == engine.model:
+            return
+        engine.model = spec
+        engine.save()
+        self.status.idle(f"Answering with {describe_spec(spec)} from the next question on")
+        if self.conversation_id is not None:
+            try:
+                conversation = self.conversations.get(self.conversation_id)
+                self.conversations.set_scope(
+                    conversation.id, conversation.scope, conversation.mode, spec
+                )
+            except LongreadError:
+                pass
+        self.refresh_models()
+
+    def _restore_model(self, model: str) -> list[str]:
+        """Answer with the model the conversation used, where it is still installed."""
+        from core.llm.spec import describe_spec, installed_spec
+
+        engine = core_settings.Settings.load()
+        if not model or model == engine.model:
+            return []
+        if not installed_spec(model):
+            return [
+                f"This conversation was answered with {describe_spec(model)}, which is no "
+                f"longer installed; {describe_spec(engine.model)} answers from here on."
+            ]
+        engine.model = model
+        engine.save()
+        self.refresh_models()
+        return [f"Answering with {describe_spec(model)}, as before in this conversation."]
 
     def new_conversation(self) -> None:
         if self.answer_job is not None:
@@ -747,6 +845,49 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.refresh_conversations()
         self.chat.prompt.setFocus()
+
+    def export_conversation(self, path: str | None = None) -> Path | None:
+        """Save the open conversation as Markdown or PDF (by the file's extension); asks
+        where when `path` is not given."""
+        from app.export import write_markdown, write_pdf
+        from core.library.export import conversation_markdown
+
+        if self.conversation_id is None:
+            self.notice.show_message(
+                "Ask a question first: there is no conversation to export.", error=False
+            )
+            return None
+        try:
+            conversation = self.conversations.get(self.conversation_id)
+            messages = self.conversations.messages(self.conversation_id)
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+            return None
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            suggested = str(Path.home() / f"{_file_name(conversation.title)}.md")
+            path, _filter = QFileDialog.getSaveFileName(
+                self,
+                "Export the conversation",
+                suggested,
+                "Markdown (*.md);;PDF (*.pdf)",
+            )
+            if not path:
+                return None
+        ids = conversation.scope or []
+        about = [t for t in (self.library_panel.title_of(i) for i in ids) if t]
+        markdown = conversation_markdown(conversation, messages, about)
+        try:
+            if Path(path).suffix.lower() == ".pdf":
+                written = write_pdf(markdown, path, conversation.title)
+            else:
+                written = write_markdown(markdown, path)
+        except LongreadError as e:
+            self.notice.show_message(str(e))
+            return None
+        self.status.idle(f"Exported to {written}")
+        return written
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         try:
@@ -782,6 +923,7 @@ class MainWindow(QMainWindow):
         try:
             if dialog.exec():
                 self.status.idle("Settings saved")
+                self.refresh_models()
                 if core_settings.Settings.load().model != "default":
                     self.offer.hide()
         finally:
@@ -957,4 +1099,35 @@ def _duration(seconds: float) -> str:
         f"{minutes} min {seconds:02d} s"
         if minutes < 60
         else f"{minutes // 60} h {minutes % 60} min"
+    )
+
+
+def _file_name(title: str) -> str:
+    """A conversation's title as a file name that every system accepts."""
+    name = "".join(c if c.isalnum() or c in " -_" else " " for c in title)
+    return " ".join(name.split())[:60] or "conversation"
+
+
+def _removed_since(gone: list[int], messages, total: int) -> str:
+    """ "“Budget 2024” was removed from the library since; this conversation now asks about
+    the other 2 documents." Titles come from the answers' citations, where one cited it."""
+    titles: dict[int, str] = {}
+    for message in messages:
+        for citation in (message.answer or {}).get("citations") or []:
+            if citation.get("doc") in gone and citation.get("title"):
+                titles[citation["doc"]] = citation["title"]
+    named = [f"“{titles[i]}”" for i in gone if i in titles]
+    unnamed = len(gone) - len(named)
+    if unnamed:
+        named.append(f"{unnamed} other document{'s' if unnamed > 1 else ''}")
+    what = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    left = total - len(gone)
+    rest = (
+        f"it now asks about the other {left} document{'s' if left > 1 else ''}."
+        if left
+        else "select the documents to ask about."
+    )
+    verb = "was" if len(gone) == 1 else "were"
+    return (
+        f"This conversation was about {what}, which {verb} removed from the library since; {rest}"
     )

@@ -290,3 +290,7 @@ class SandboxError(LongreadError):
 class EvaluationError(LongreadError):
     """An evaluation (`longread eval`) cannot run as asked: a needle whose fact is not in it, a
     haystack with no text."""
+
+
+class HistoryFileError(LongreadError):
+    """`longread ask --history FILE` names a file that cannot be read as earlier turns."""

@@ -219,11 +219,18 @@ def remove_folder(task: Task, library_dir: str, folder: str) -> int:
 
 
 def answer(
-    task: Task, library_dir: str, ids: list[int], question: str, mode: str, max_new_tokens: int
+    task: Task,
+    library_dir: str,
+    ids: list[int],
+    question: str,
+    mode: str,
+    max_new_tokens: int,
+    history: list[dict] | None = None,
 ):
-    """Answer a question about documents of the library; returns the Answer."""
+    """Answer a question about documents of the library; returns the Answer. `history`: the
+    conversation's earlier turns (Turn.to_json), oldest first."""
     from core.llm import get_backend
-    from core.modes import Request, ask
+    from core.modes import Request, Turn, ask
     from core.settings import Settings
 
     settings = Settings.load()  # read each time: the user may have changed the model
@@ -246,6 +253,7 @@ def answer(
         on_token=task.on_token,
         on_progress=task.on_progress,
         cancel=task.cancel,
+        history=[Turn.from_json(turn) for turn in history or []],
     )
     return ask(request, backend, mode)
 

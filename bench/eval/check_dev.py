@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-TYPES = ("fact", "multihop", "table", "whole", "unanswerable")
+TYPES = ("fact", "multihop", "table", "whole", "unanswerable", "followup")
 
 
 def main(argv: list[str]) -> int:

@@ -31,7 +31,8 @@ def main() -> int:
     from core.eval.qa import grade
     from core.library import Library
     from core.llm import get_backend
-    from core.modes import Request, ask
+    from core.modes import Request, Turn, ask
+
     try:
         from core.modes.grounding import abstains
     except ImportError:  # a version before grounding: the map step's own test
@@ -47,8 +48,12 @@ def main() -> int:
         for q in questions:
             docs = [library.get(by_path[str(Path(p).resolve())]) for p in q["documents"]]
             started = time.perf_counter()
+            # A follow-up ("type": "followup") carries the earlier turns it leans on.
+            history = [Turn(t["question"], t.get("answer", "")) for t in q.get("history", [])]
             answer = ask(
-                Request(q["question"], docs, library, max_new_tokens=96), backend, args.mode
+                Request(q["question"], docs, library, max_new_tokens=96, history=history),
+                backend,
+                args.mode,
             )
             shown = getattr(answer, "supported", True) and not abstains(answer.text)
             if q["answer"] is None:
@@ -63,7 +68,7 @@ def main() -> int:
                 verdict = "right" if ok else ("not found" if not shown else "wrong")
             pages = [c.page for c in answer.citations]
             print(
-                f"{q['id']:7} {answer.mode:9} {verdict:18} {time.perf_counter() - started:5.1f} s"
+                f"{q['id']:14} {answer.mode:9} {verdict:18} {time.perf_counter() - started:5.1f} s"
                 f"  {answer.text[:90]!r} {pages}"
             )
     print(

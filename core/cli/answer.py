@@ -49,8 +49,11 @@ class Asking:
     mode: str
     max_new_tokens: int
 
-    def answer(self, question: str, *, on_token, cancel: threading.Event, streaming: bool):
-        """The engine's answer to `question`, with a progress bar unless it is streamed."""
+    def answer(
+        self, question: str, *, on_token, cancel: threading.Event, streaming: bool, history=()
+    ):
+        """The engine's answer to `question` after the conversation's earlier turns
+        (`history`, oldest first), with a progress bar unless it is streamed."""
         from core.modes import Request, ask
 
         request = Request(
@@ -60,6 +63,7 @@ class Asking:
             max_new_tokens=self.max_new_tokens,
             on_token=on_token,
             cancel=cancel,
+            history=list(history),
         )
         return with_progress(
             lambda _on_progress: ask(request, self.backend, self.mode),
@@ -96,15 +100,58 @@ def _show_sources(answer) -> None:
     if not answer.supported and answer.citations:
         print("  Nearest passages (none of them gives the answer):")
     for n, c in enumerate(answer.citations, start=1):
-        quote = c.quote if len(c.quote) <= 160 else c.quote[:157] + "…"
+        quote = " ".join(c.quote.split())  # the sentence on one line, as it reads
+        quote = quote if len(quote) <= 160 else quote[:157] + "…"
         print(f"  [{n}] {c.title}, {c.page_unit} {c.page_label}: “{quote}”")
     if not answer.citations:
         print("  (no passage of the documents contains this answer's words)")
 
 
+def read_history(path: str | None) -> list:
+    """The earlier turns in a `--history` file: a JSON list of {"question": ..., "answer": ...}
+    objects, oldest first; an answer may be the object `ask --json` prints."""
+    from core.errors import HistoryFileError
+    from core.modes import Turn
+
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise HistoryFileError(
+            f"the history file {path} could not be read ({e.strerror})."
+        ) from None
+    except ValueError as e:
+        raise HistoryFileError(f"the history file {path} is not valid JSON ({e}).") from None
+    if not isinstance(data, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("question"), str) for t in data
+    ):
+        raise HistoryFileError(
+            f"the history file {path} must be a JSON list of objects with a “question” and an "
+            "“answer”, oldest first."
+        )
+    turns = []
+    for turn in data:
+        answer = turn.get("answer", "")
+        if isinstance(answer, dict):  # what `ask --json` printed
+            answer = answer.get("answer", "")
+        turns.append(Turn(turn["question"], str(answer or ""), str(turn.get("searched") or "")))
+    return turns
+
+
+def _read_as(answer) -> str:
+    """ "(read as: Who paid for the Eastside renovation?)" for a rewritten follow-up."""
+    for step in answer.trace:
+        if step.get("step") == "follow-up" and step.get("by") != "unchanged":
+            return f"(read as: {step['searched_with']})"
+    return ""
+
+
 def cmd_ask(args) -> int:
     import contextlib
 
+    history = read_history(args.history)
     cancel = threading.Event()
     with contextlib.ExitStack() as stack:
         asking = _prepare(args, stack, cancel)
@@ -121,6 +168,7 @@ def cmd_ask(args) -> int:
             on_token=show if streaming else None,
             cancel=cancel,
             streaming=streaming,
+            history=history,
         )
     if args.json:
         json.dump(answer.to_json(), sys.stdout, ensure_ascii=False, indent=1)
@@ -131,6 +179,8 @@ def cmd_ask(args) -> int:
     else:
         _after_stream(answer)
     _show_sources(answer)
+    if read_as := _read_as(answer):
+        print(read_as)
     print(f"\nmode: {answer.mode} — {answer.reason}")
     if not answer.complete:
         print("The answer is incomplete: it was stopped before the end.")
@@ -185,6 +235,7 @@ def cmd_chat(args) -> int:
             file=sys.stderr,
         )
         last_reason = None
+        history = []  # each question is read with the ones before it
         for question in _questions():
             cancel = threading.Event()  # Ctrl+C stops this answer, not the conversation
             asked = time.perf_counter()
@@ -198,7 +249,9 @@ def cmd_chat(args) -> int:
                     sys.stdout.flush()
 
             try:
-                answer = asking.answer(question, on_token=show, cancel=cancel, streaming=streaming)
+                answer = asking.answer(
+                    question, on_token=show, cancel=cancel, streaming=streaming, history=history
+                )
             except LongreadError as e:  # this question could not be answered; the next may be
                 print(f"longread: {e}", file=sys.stderr)
                 continue
@@ -209,11 +262,21 @@ def cmd_chat(args) -> int:
             if not answer.complete:
                 print("(stopped before the end)")
             _show_sources(answer)
+            if read_as := _read_as(answer):
+                print(read_as)
+            history.append(_turn(question, answer))
             reason = "" if answer.reason == last_reason else f" — {answer.reason}"
             last_reason = answer.reason
             print(f"mode: {answer.mode}{reason}")
             print(_answer_stats(answer, first[0] if first else None))
     return EXIT_OK
+
+
+def _turn(question: str, answer):
+    from core.modes import Turn
+
+    searched = next((t["searched_with"] for t in answer.trace if t.get("step") == "follow-up"), "")
+    return Turn(question, answer.text, searched if searched != question else "")
 
 
 def _answer_stats(answer, first_token_s: float | None) -> str:

@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-q", "--question", required=True, help="the question")
     answer_options(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--history",
+        metavar="FILE.json",
+        help="earlier turns of the conversation, so a follow-up question is understood: a JSON "
+        'list of {"question": ..., "answer": ...}, oldest first',
+    )
 
     chat = commands.add_parser(
         "chat",

@@ -211,6 +211,7 @@ class Question:
     choices: tuple[str, ...] = ()
     evidence_pages: tuple[int, ...] = ()
     type: str = NO_TYPE
+    history: tuple = ()  # earlier turns (core.modes.Turn): the question is a follow-up
 
     @property
     def answerable(self) -> bool:
@@ -336,6 +337,21 @@ def _question(line: str, number: int, path: Path) -> Question:
     if not isinstance(kind, str) or not kind.strip():
         raise wrong("“type” should be a word such as fact, table or multihop.")
 
+    history = item.get("history") or []
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict)
+        and isinstance(t.get("question"), str)
+        and isinstance(t.get("answer", ""), str)
+        for t in history
+    ):
+        raise wrong(
+            "“history” should be a list of earlier turns, each "
+            '{"question": "…", "answer": "…"}, oldest first.'
+        )
+    from core.modes.base import Turn
+
+    turns = tuple(Turn(t["question"].strip(), t.get("answer", "").strip()) for t in history)
+
     ident = item.get("id", f"line {number}")
     if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not str(ident).strip():
         raise wrong("“id” should be a text.")
@@ -348,6 +364,7 @@ def _question(line: str, number: int, path: Path) -> Question:
         choices=tuple(c.strip() for c in choices),
         evidence_pages=tuple(sorted(set(pages))),
         type=kind.strip(),
+        history=turns,
     )
 
 
@@ -772,6 +789,7 @@ def _ask(
         library=corpus.library if searching else None,
         max_new_tokens=max_new_tokens,
         cancel=cancel,
+        history=list(question.history),
     )
     answer, row.skipped = answer_or_skip(request, backend, row.mode, cancel)
     if answer is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from core.errors import LibraryError
 from core.library.transactions import Transactions, failure_kind
 from core.modes.base import MODES as ANSWER_MODES
+from core.modes.base import Turn
 
 FILE_NAME = "conversations.sqlite3"
 BUSY_TIMEOUT_S = 30.0  # how long to wait for another window or process that is writing
@@ -48,6 +50,7 @@ class Conversation:
     message_count: int
     scope: list[int] | None  # the ids of the documents it is about; None: all documents
     mode: str  # "auto", "direct", "rag" or "recursive"
+    model: str = ""  # the model spec that answers it ("" where not recorded)
 
 
 # -- schema --------------------------------------------------------------------------------
@@ -101,10 +104,17 @@ def m001_create_conversations(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX messages_conversation ON messages(conversation_id, id)")
 
 
+@_migration
+def m002_conversation_model(db: sqlite3.Connection) -> None:
+    # The model that answered the conversation (a core.llm spec, "" where not recorded), so
+    # reopening it answers with the same model.
+    db.execute("ALTER TABLE conversations ADD COLUMN model TEXT NOT NULL DEFAULT ''")
+
+
 # -- the store ------------------------------------------------------------------------------
 
 _CONVERSATION_COLUMNS = (
-    "c.id, c.title, c.created_at, c.updated_at, c.scope, c.mode, "
+    "c.id, c.title, c.created_at, c.updated_at, c.scope, c.mode, c.model, "
     "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count"
 )
 
@@ -188,6 +198,12 @@ class Conversations(Transactions):
             for row in rows
         ]
 
+    def turns(self, conversation_id: int) -> list[Turn]:
+        """The conversation's answered questions as earlier turns for the next question
+        (core.modes.followup), the oldest first; a question left without an answer (stopped,
+        failed) is not one."""
+        return turns_of(self.messages(conversation_id))
+
     # -- writing -------------------------------------------------------------------------
 
     def create(
@@ -197,6 +213,7 @@ class Conversations(Transactions):
         scope: list[int] | None = None,
         mode: str = "auto",
         first_question: str = "",
+        model: str = "",
     ) -> Conversation:
         """A new conversation. Without a title, its first question will become one.
 
@@ -211,9 +228,10 @@ class Conversations(Transactions):
         now = _now()
         with self._writing("save") as db:
             cursor = db.execute(
-                "INSERT INTO conversations (title, created_at, updated_at, touched, scope, mode) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (title, now, now, _next_touch(db), scope_json, mode),
+                "INSERT INTO conversations "
+                "(title, created_at, updated_at, touched, scope, mode, model) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (title, now, now, _next_touch(db), scope_json, mode, model),
             )
             if first_question:
                 db.execute(
@@ -232,12 +250,20 @@ class Conversations(Transactions):
             self._touch(db, conversation_id, "title = ?", title)
             return self._get(db, conversation_id)
 
-    def set_scope(self, conversation_id: int, scope: list[int] | None, mode: str) -> None:
-        """Which documents (None: all of them) and which answer mode the conversation uses."""
+    def set_scope(
+        self, conversation_id: int, scope: list[int] | None, mode: str, model: str | None = None
+    ) -> None:
+        """Which documents (None: all of them), which answer mode and (unless None) which
+        model the conversation uses."""
         scope_json = _scope_json(scope)
         _check_mode(mode)
         with self._writing("save") as db:
-            self._touch(db, conversation_id, "scope = ?, mode = ?", scope_json, mode)
+            if model is None:
+                self._touch(db, conversation_id, "scope = ?, mode = ?", scope_json, mode)
+            else:
+                self._touch(
+                    db, conversation_id, "scope = ?, mode = ?, model = ?", scope_json, mode, model
+                )
 
     def delete(self, conversation_id: int) -> None:
         """Delete the conversation and all its messages. Deleting one already gone does nothing
@@ -341,6 +367,21 @@ class Conversations(Transactions):
         )
 
 
+def turns_of(messages: list[Message]) -> list[Turn]:
+    """Each question followed by its answer, as a Turn (with the stand-alone form the answer's
+    trace records, where the question was rewritten)."""
+    turns: list[Turn] = []
+    for question, reply in itertools.pairwise(messages):
+        if question.role != "user" or reply.role != "assistant":
+            continue
+        searched = ""
+        for step in (reply.answer or {}).get("trace") or []:
+            if step.get("step") == "follow-up":
+                searched = str(step.get("searched_with") or "")
+        turns.append(Turn(question.text, reply.text, searched))
+    return turns
+
+
 def title_from(text: str) -> str:
     """A conversation's title made from its first question: one line, about TITLE_CHARS long,
     cut at a word boundary and ended with "…" where it was cut."""
@@ -356,7 +397,7 @@ def title_from(text: str) -> str:
 
 
 def _conversation(row: tuple) -> Conversation:
-    id_, title, created_at, updated_at, scope, mode, message_count = row
+    id_, title, created_at, updated_at, scope, mode, model, message_count = row
     return Conversation(
         id=id_,
         title=title or UNTITLED,
@@ -365,6 +406,7 @@ def _conversation(row: tuple) -> Conversation:
         message_count=message_count,
         scope=json.loads(scope) if scope is not None else None,
         mode=mode,
+        model=model or "",
     )
 
 

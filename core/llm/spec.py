@@ -171,3 +171,23 @@ def on_local_network(url: str) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address in network for network in LOCAL_NETWORKS)
+
+
+def describe_spec(text: str | None) -> str:
+    """The model a spec names, in words ("SmolLM2-135M-Instruct (bundled)", "qwen3.gguf")."""
+    try:
+        return parse(text, allow_lan=True).label
+    except ModelError:
+        text = (text or "default").strip()
+        _kind, _sep, rest = text.partition(":")
+        return Path(rest.partition("#")[0] or text).name or text
+
+
+def installed_spec(text: str | None) -> bool:
+    """Whether the model a spec names is there to answer (a file or folder that exists; a
+    server counts, as it is only reached when asked)."""
+    try:
+        parse(text, allow_lan=True)
+    except ModelError:
+        return False
+    return True

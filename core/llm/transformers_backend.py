@@ -273,6 +273,7 @@ class TransformersBackend:
             crop_to(cache, done)
         stats.cached_tokens = done
         generated: list[int] = []
+        fed = 0  # generated tokens whose KV is in the cache (a stop string ends before one is)
         scanner = StopScanner(stop)
         shown = ""
         try:
@@ -320,6 +321,7 @@ class TransformersBackend:
                         logits = self.fast.step(token, position, cache)
                     else:
                         logits = self._forward([token], position, cache)
+                    fed = len(generated)
                 stats.decode_s = time.perf_counter() - decode_start
                 if not scanner.stopped:
                     tail = scanner.flush()
@@ -328,14 +330,17 @@ class TransformersBackend:
         except _Cancelled:  # raised between two layers of a forward pass
             stats.stopped_by = "cancel"
         finally:
-            # Keep the prompt's KV (not the answer's) for the next question on the same text.
+            # Keep the prompt's KV and the answer's for the next question on the same text: a
+            # follow-up's prompt is this one, this answer and the new turn (core.modes.followup).
             # Every layer is cut to the same length: a cancelled pass may have filled only some.
-            kept = min(done, len(ids))
-            if kept:
+            tokens = ids[: min(done, len(ids))]
+            if len(tokens) == len(ids):
+                tokens = ids + generated[:fed]
+            if tokens:
                 for layer in cache.layers:
                     if getattr(layer, "is_initialized", True):
-                        layer.crop(kept)
-                self.prefix_cache.keep(ids[:kept], cache)
+                        layer.crop(len(tokens))
+                self.prefix_cache.keep(tokens, cache)
 
     def _forward(self, tokens: list[int], position: int, cache):
         import torch

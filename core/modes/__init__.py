@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from core.modes.base import MODES, Answer, Citation, Request
+from dataclasses import replace
 
-__all__ = ["MODES", "Answer", "Citation", "Request", "ask"]
+from core.modes.base import MODES, Answer, Citation, Request, Turn
+
+__all__ = ["MODES", "Answer", "Citation", "Request", "Turn", "ask"]
 
 
 def ask(request: Request, backend, mode: str = "auto") -> Answer:
     """Answer `request` in `mode` ("auto", "direct", "rag" or "recursive")."""
-    from core.modes import router
+    from core.modes import followup, router
 
+    steps: list[dict] = []
+    if request.history:  # a follow-up: searched, routed and checked in its stand-alone form
+        rewrite = followup.standalone(request.question, request.history, backend)
+        steps.append(rewrite.step(request.question))
+        request = replace(request, question=rewrite.question, asked=request.question)
     answer = _ask(request, backend, mode, router.choose(request, backend))
+    answer.trace[:0] = steps
     # Which model answered, on what: Details shows it, and an evaluation records it.
     answer.trace.append(
         {

@@ -67,6 +67,26 @@ class Answer:
         }
 
 
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question of the conversation and the answer shown for it."""
+
+    question: str  # as the user asked it
+    answer: str
+    searched: str = ""  # its stand-alone form, where it was rewritten
+
+    @classmethod
+    def from_json(cls, data: dict) -> Turn:
+        return cls(
+            str(data.get("question", "")),
+            str(data.get("answer", "")),
+            str(data.get("searched", "")),
+        )
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "answer": self.answer, "searched": self.searched}
+
+
 @dataclass
 class Request:
     """One question about a selection of documents, and how to report on the work."""
@@ -78,6 +98,10 @@ class Request:
     on_token: TokenCallback | None = None
     on_progress: ProgressCallback | None = None
     cancel: threading.Event | None = None
+    # The conversation so far, oldest first. `question` is then its stand-alone form (what is
+    # searched and checked: core.modes.followup) and `asked` the words the user typed.
+    history: list[Turn] = field(default_factory=list)
+    asked: str = ""
 
     @property
     def doc_ids(self) -> list[int]:

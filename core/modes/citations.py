@@ -66,6 +66,43 @@ def best_sentence(text: str, wanted: set[str]) -> tuple[int, int, int]:
     return best
 
 
+_SOFT_LIMIT = 400  # the most characters a quote is widened by, each way
+
+
+def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened across soft line breaks to the sentence it is part of.
+
+    Sentences are matched a line at a time (a line of a PDF is often a table row), so a
+    sentence that wraps gives a quote cut mid-sentence: "The renovation cost $2.4 million, of
+    which $1.6 million came from the town, $500,000 from a". A line break is soft when the line
+    before it does not end a sentence and the next line goes on in lower case (or with a
+    number or a currency sign): the quote then goes on across it, to the sentence's end.
+    """
+    soft_next = re.compile(r"\n[ \t]*(?=[a-z0-9$€£(])")
+    limit = min(len(text), end + _SOFT_LIMIT)
+    while end < limit and not re.search(r"[.!?:;][\"')\]]*\s*$", text[start:end]):
+        at = soft_next.match(text, end)
+        if at is None:
+            break
+        line_end = text.find("\n", at.end())
+        line_end = len(text) if line_end < 0 else line_end
+        stop = re.search(r"[.!?](?=\s|$)", text[at.end() : line_end])
+        end = at.end() + stop.end() if stop else line_end
+    floor = max(0, start - _SOFT_LIMIT)
+    while start > floor and text[start : start + 1].islower():
+        newline = text.rfind("\n", floor, start)
+        if newline < 0 or text[newline + 1 : start].strip():
+            break  # the quote starts mid-line: the sentence's start is on this line
+        before = text.rfind("\n", floor, newline)
+        line = text[before + 1 : newline]
+        if not line.strip() or re.search(r"[.!?:;][\"')\]]*\s*$", line):
+            break
+        stop = max(line.rfind(". "), line.rfind("! "), line.rfind("? "))
+        start = before + 1 + (stop + 2 if stop >= 0 else 0)
+        start += len(text[start:newline]) - len(text[start:newline].lstrip())
+    return start, end
+
+
 @dataclass(frozen=True)
 class Source:
     """A stretch of a document an answer may rest on: a page, or a passage found by search."""
@@ -83,7 +120,9 @@ class Source:
         return cls(doc.id, doc.title, page.number, page.label, doc.page_unit, page.start, page.text)
 
     def cite(self, start: int, end: int) -> Citation:
-        """A citation of `text[start:end]` (spaces at either end left out)."""
+        """A citation of `text[start:end]` (spaces at either end left out), widened to the
+        whole sentence where a line break cut it (see `whole_sentence`)."""
+        start, end = whole_sentence(self.text, start, end)
         quote = self.text[start:end]
         start += len(quote) - len(quote.lstrip())
         end -= len(quote) - len(quote.rstrip())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from core.modes import grounding, tables
-from core.modes.base import Answer, Request, Stopwatch
+from core.modes import followup, grounding, tables
+from core.modes.base import Answer, Request, Stopwatch, Turn
 from core.modes.citations import Source
 
 
@@ -37,7 +37,11 @@ def _marker(unit: str, label: str) -> str:
     )
 
 
-def messages(request: Request, markers: bool = False) -> list[dict]:
+def messages(request: Request, markers: bool = False, turns: list[Turn] = ()) -> list[dict]:
+    """The prompt: the documents, then the question. With earlier `turns` of the
+    conversation, the first of them is asked after the documents as it was then, its answer
+    and the later turns follow as chat messages, and the question comes last: the prompt
+    begins as the earlier one did, so the kept KV cache serves all of it but the new turn."""
     many = len(request.documents) > 1
     instruction = (
         f"Answer the question in one sentence, using the {'documents' if many else 'document'} "
@@ -45,14 +49,16 @@ def messages(request: Request, markers: bool = False) -> list[dict]:
     )
     # After the documents, so the kept KV cache of the documents still serves every question.
     texts = [page.text for doc in request.documents for page in doc.pages]
-    found = tables.said(request.question, texts)
-    return [
-        {
-            "role": "user",
-            "content": f"{render(request, markers)}\n\n{found}{instruction}\n"
-            f"Question: {request.question}",
-        }
-    ]
+
+    def ask(question: str) -> str:
+        return f"{tables.said(question, texts)}{instruction}\nQuestion: {question}"
+
+    questions = [t.searched or t.question for t in turns] + [request.question]
+    prompt = [{"role": "user", "content": f"{render(request, markers)}\n\n{ask(questions[0])}"}]
+    for turn, question in zip(turns, questions[1:], strict=True):
+        prompt.append({"role": "assistant", "content": turn.answer})
+        prompt.append({"role": "user", "content": ask(question)})
+    return prompt
 
 
 _CITED = re.compile(r"\[(?:p\.|ch\.|part)\s*([^\]]+)\]")
@@ -62,7 +68,8 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
     from core.modes.router import is_small
 
     watch = Stopwatch()
-    prompt = messages(request, markers=not is_small(backend))
+    turns, dropped = followup.kept_turns(request.history, backend, mode="direct")
+    prompt = messages(request, markers=not is_small(backend), turns=turns)
     with watch("generate"):
         text = request.generate(backend, prompt)
     stats = backend.last_stats
@@ -84,6 +91,10 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
             "decode_s": round(stats.decode_s, 3),
         }
     ]
+    if request.history:
+        trace.append(
+            followup.history_step(turns, dropped, followup.history_budget(backend, "direct"))
+        )
     supported = checked.supported
     if checked.shown is not None:
         text = checked.shown

@@ -158,7 +158,6 @@ def answer(question: str, documents: list[Document]) -> Result | None:
     named = f"{gone.letter}) {gone.text}" if gone.letter else gone.text
     others = "; ".join(f"{c.text} ({_where(found[c.text])})" for c in listed if c is not gone)
     text = (
-        f"{named}. It is not mentioned anywhere in the documents; every other choice is: "
-        f"{others}."
+        f"{named}. It is not mentioned anywhere in the documents; every other choice is: {others}."
     )
     return Result(text, list(found.values()), missing, found)

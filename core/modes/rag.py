@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 
-from core.modes import grounding, hops, tables
+from core.modes import followup, grounding, hops, tables
 from core.modes.base import Answer, Request, Stopwatch
 from core.modes.citations import Source, content_words, distinct
 
@@ -128,14 +128,18 @@ def answer(
         {id(pages[w]): pages[w] for _c, w in located if pages[w] is not None}.values()
     )
     found_in_tables = tables.as_prompt(looked_up)
+    turns, dropped = followup.kept_turns(request.history, backend, mode="rag")
+    if request.history:
+        trace.append(followup.history_step(turns, dropped, followup.history_budget(backend, "rag")))
     prompt = [
+        *followup.earlier_messages(turns),
         {
             "role": "user",
             "content": (
                 f"Question: {request.question}\n\n" if QUESTION_FIRST and not numbered else ""
             )
             + f"{context}\n\n{found_in_tables}{instruction}\nQuestion: {request.question}",
-        }
+        },
     ]
     with watch("generate"):
         # A small model that starts counting passages that do not exist ("[4] [5] [6] …")
@@ -246,7 +250,7 @@ def _in_steps(
     from dataclasses import replace
 
     watch = Stopwatch()
-    quiet = replace(request, on_token=None)  # only the final answer is shown
+    quiet = replace(request, on_token=None, history=[])  # only the final answer is shown
     trace.append({"step": "plan", "kind": type(plan).__name__.lower()})
     answers: list[Answer] = []
 
@@ -278,9 +282,7 @@ def _in_steps(
             then = hops.fill(plan.then, name, plan.noun)
             second = step(then)
             if second is not None:
-                first = next(
-                    (c for c in nearest if name in " ".join(c.quote.split())), nearest[0]
-                )
+                first = next((c for c in nearest if name in " ".join(c.quote.split())), nearest[0])
                 break
         if second is None:
             return None

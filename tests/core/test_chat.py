@@ -42,3 +42,65 @@ def test_two_piped_questions_are_both_answered_and_the_second_reuses_the_documen
     assert reused >= 600 and prompt - reused < 40, "the follow-up reads only its own question"
     seconds = [float(s) for s in re.findall(r"first words after ([\d.]+) s", out)]
     assert seconds[1] < seconds[0]
+
+
+def test_a_piped_follow_up_is_read_with_the_question_before_it(monkeypatch, capsys, smollm):
+    from core.paths import resource
+
+    monkeypatch.setattr("core.llm.get_backend", lambda *args, **kwargs: smollm)
+    monkeypatch.setattr(
+        "sys.stdin",
+        io.StringIO("How much did the Eastside renovation cost?\nWho paid for it?\n"),
+    )
+    assert main(["chat", "--max-tokens", "60", str(resource("sample", "harbor-report.pdf"))]) == 0
+    turns = capsys.readouterr().out.split("\n? ")[1:]
+
+    assert len(turns) == 2
+    assert "2.4 million" in turns[0]
+    assert "(read as: Who paid for the Eastside renovation?)" in turns[1]
+    assert "page 4" in turns[1]  # answered from the renovation's page
+
+
+def test_ask_takes_the_earlier_turns_from_a_history_file(tmp_path, capsys, monkeypatch, smollm):
+    import json
+
+    from core.paths import resource
+
+    monkeypatch.setattr("core.llm.get_backend", lambda *args, **kwargs: smollm)
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            [
+                {
+                    "question": "How much did the Eastside renovation cost?",
+                    "answer": "It cost $2.4 million.",
+                }
+            ]
+        )
+    )
+    sample = str(resource("sample", "harbor-report.pdf"))
+    assert (
+        main(
+            [
+                "ask",
+                sample,
+                "-q",
+                "Who paid for it?",
+                "--history",
+                str(history),
+                "--json",
+                "--max-tokens",
+                "60",
+            ]
+        )
+        == 0
+    )
+    answer = json.loads(capsys.readouterr().out)
+    step = next(t for t in answer["trace"] if t["step"] == "follow-up")
+    assert step["searched_with"] == "Who paid for the Eastside renovation?"
+
+    history.write_text('{"question": "not a list"}')
+    assert main(["ask", sample, "-q", "Who paid for it?", "--history", str(history)]) == 2
+    assert "must be a JSON list" in capsys.readouterr().err
+    assert main(["ask", sample, "-q", "Why?", "--history", str(tmp_path / "none.json")]) == 2
+    assert "could not be read" in capsys.readouterr().err

@@ -221,6 +221,37 @@ def test_scope_and_mode_persist(tmp_path):
         assert store.list()[0].id == chosen.id  # re-scoping counts as a change
 
 
+def test_the_model_is_kept_with_the_conversation_and_old_files_gain_the_column(tmp_path):
+    folder = tmp_path / "lib"
+    with Conversations(folder) as store:
+        first = store.create(first_question="What is the rent?", model="gguf:/models/a.gguf")
+        store.set_scope(first.id, [2], "rag", "default")
+        second = store.create(scope=[1], mode="direct")
+        store.set_scope(second.id, [1, 4], "direct")  # no model given: it stays as it was
+    with Conversations(folder) as store:
+        assert store.get(first.id).model == "default"
+        assert store.get(second.id).model == "" and store.get(second.id).scope == [1, 4]
+
+
+def test_earlier_turns_come_from_answered_questions_with_their_rewrites(store):
+    chat = store.create(first_question="How much did the renovation cost?")
+    store.add_message(chat.id, "assistant", "It cost $2.4 million.", answer=an_answer())
+    store.add_message(chat.id, "user", "Who paid for it?")
+    rewritten = an_answer("The town paid $1.6 million.")
+    rewritten["trace"].insert(
+        0, {"step": "follow-up", "searched_with": "Who paid for the renovation?", "by": "rules"}
+    )
+    store.add_message(chat.id, "assistant", rewritten["answer"], answer=rewritten)
+    store.add_message(chat.id, "user", "And the roof?")  # stopped: no answer saved
+
+    turns = store.turns(chat.id)
+
+    assert [(t.question, t.answer, t.searched) for t in turns] == [
+        ("How much did the renovation cost?", "It cost $2.4 million.", ""),
+        ("Who paid for it?", "The town paid $1.6 million.", "Who paid for the renovation?"),
+    ]
+
+
 def test_unknown_modes_and_roles_are_refused(store):
     chat = store.create()
     with pytest.raises(ValueError):

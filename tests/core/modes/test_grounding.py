@@ -186,3 +186,28 @@ def test_the_questions_own_words_given_back_are_no_answer_to_what_it_asks():
     assert ground("Yes, the AT-12 is.", [manual], "Is the AT-12 a heat pump?").supported
     listed = "Which is a heat pump, the AT-12 or the boiler?"
     assert ground("The AT-12.", [manual], listed).supported
+
+
+def test_a_quote_that_a_line_break_cut_is_widened_to_the_whole_sentence():
+    from core.modes.citations import Source
+
+    page = (
+        "The Eastside renovation\n"
+        "The branch reopened on 13 May 2023. The work replaced\n"
+        "the roof and added a children's room.\n"
+        "The renovation cost $2.4 million, of which $1.6 million came from the town, $500,000\n"
+        "from a state grant and $300,000 from private donations. It finished early.\n"
+        "Item 2022 2023\n"
+        "Books 120 130\n"
+    )
+    source = Source(1, "Report", 4, "4", "page", 100, page)
+    line = page.index("The renovation cost")
+    cited = source.cite(line, page.index("\n", line))
+    assert cited.quote.endswith("from private donations.")
+    assert cited.start == 100 + line and page[cited.start - 100 : cited.end - 100] == cited.quote
+    # a sentence cut at its start is widened back to where it starts, not past the heading
+    middle = page.index("the roof")
+    assert source.cite(middle, page.index("\n", middle)).quote.startswith("The work replaced")
+    # table rows are lines of their own
+    row = page.index("Books")
+    assert source.cite(row, page.index("\n", row)).quote == "Books 120 130"
