@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.flow_layout import FlowLayout
+
 MODE_CHOICES = [("Auto", "auto"), ("Direct", "direct"), ("RAG", "rag"), ("Recursive", "recursive")]
 SCOPE_CHOICES = [("All documents", "all"), ("Selected documents", "selected")]
 MODE_WORDS = {"direct": "direct", "rag": "RAG", "recursive": "recursive"}
@@ -93,6 +95,7 @@ class AnswerWidget(QFrame):
         self.question = question
         self.pieces: list[str] = []
         self.answer: dict | None = None
+        self._progress = ""  # the step shown under streamed text (a summary's part N of M)
         self.body = QLabel()
         self.body.setObjectName("answerBody")
         self.body.setWordWrap(True)
@@ -111,8 +114,9 @@ class AnswerWidget(QFrame):
         self.badge = QLabel()
         self.badge.setObjectName("badge")
         self.badge.setVisible(False)
-        self.chips_row = QHBoxLayout()
-        self.chips_row.setSpacing(4)
+        # Wraps onto more lines when there are many (a summary cites a page per point).
+        self.chips_box = QWidget()
+        self.chips_row = FlowLayout(self.chips_box)
         self.chips: list[QPushButton] = []
         self.details_button = QToolButton()
         self.details_button.setText("Details")
@@ -154,9 +158,8 @@ class AnswerWidget(QFrame):
 
         footer = QHBoxLayout()
         footer.setSpacing(6)
-        footer.addWidget(self.badge)
-        footer.addLayout(self.chips_row)
-        footer.addStretch(1)
+        footer.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        footer.addWidget(self.chips_box, 1)
         footer.addWidget(self.copy_button)
         footer.addWidget(self.again_button)
         footer.addWidget(self.details_button)
@@ -185,10 +188,15 @@ class AnswerWidget(QFrame):
     def streamed_text(self) -> str:
         return "".join(self.pieces)
 
+    def set_progress(self, message: str) -> None:
+        """The step the answer is at ("Summarising part 3 of 9"), shown until it is done."""
+        self._progress = message
+        self.set_status(message)
+
     def _render_stream(self) -> None:
         self.body.setText("".join(self.pieces).lstrip())
         if self.pieces:
-            self.set_status("")
+            self.set_status(self._progress)
 
     def markdown(self) -> str:
         """The answer and its sources as Markdown (what Copy puts on the clipboard)."""
@@ -208,6 +216,7 @@ class AnswerWidget(QFrame):
     def show_answer(self, answer: dict) -> None:
         """Show a finished answer (Answer.to_json(), as stored with the conversation)."""
         self._timer.stop()
+        self._progress = ""
         self.answer = answer
         text = answer.get("answer") or "".join(self.pieces).strip()
         self.body.setTextFormat(Qt.TextFormat.MarkdownText)

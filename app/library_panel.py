@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -46,6 +46,7 @@ class LibraryPanel(QWidget):
     unwatch_requested = Signal(str)  # a watched folder: stop watching it, keep its documents
     remove_folder_requested = Signal(str)  # a watched folder: take it and its documents out
     selection_changed = Signal()
+    summarise_requested = Signal(list)  # the ids of the documents to summarise
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -258,9 +259,26 @@ class LibraryPanel(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
-        menu = self.folder_menu(item.data(0, PATH_ROLE) if item is not None else None)
+        menu = self.document_menu(item)
         if not menu.isEmpty():
             menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def document_menu(self, item: QTreeWidgetItem | None) -> QMenu:
+        """The right-click menu: Summarise the document (or the selected ones, when it is one
+        of them), then what the folder menu offers."""
+        menu = self.folder_menu(item.data(0, PATH_ROLE) if item is not None else None)
+        doc_id = item.data(0, ID_ROLE) if item is not None else None
+        if doc_id is not None:
+            ids = self.selected_ids() if item.isSelected() else [doc_id]
+            label = "Summarise" if len(ids) == 1 else f"Summarise the {len(ids)} documents"
+            first = menu.actions()[0] if menu.actions() else None
+            action = menu.addAction(label) if first is None else QAction(label, menu)
+            if first is not None:
+                menu.insertAction(first, action)
+                menu.insertSeparator(first)
+            action.setToolTip("Every part is read; each point of the summary cites its page.")
+            action.triggered.connect(lambda _=False, i=ids: self.summarise_requested.emit(i))
+        return menu
 
     def _remove_clicked(self) -> None:
         if paths := self.selected_paths():

@@ -2,7 +2,8 @@
 
 `make screenshots` runs it under a virtual X server, so the pictures show the real window (fonts,
 style, the rendered PDF page) with a fresh library holding the sample report. The states:
-empty (first run), indexing, an answer with its sources, and the source panel open.
+empty (first run), indexing, an answer with its sources, the source panel open, a follow-up
+question with what it was read as, and a summary whose points cite their pages.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if has_torch():  # the CPU edition has none
         import torch  # noqa: F401
-    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
     from PySide6.QtWidgets import QApplication
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             QCoreApplication.processEvents()
+            # widgets removed with deleteLater (a cleared conversation) go now, as in the app
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             time.sleep(0.01)
 
     def shot(name: str) -> None:
@@ -107,6 +110,25 @@ def main(argv: list[str] | None = None) -> int:
         answers[-1].chips[0].click()
         settle(2.0)
         shot("4-source")
+        window.source.hide()
+
+    # A follow-up, read with the question before it ("Read as: ..." in its details).
+    window.chat.prompt.setPlainText("Who paid for it?")
+    window.chat._submit()
+    wait(lambda: window.answer_job is None, 600, "the follow-up")
+    answers = window.chat.answers()
+    if answers:
+        answers[-1].details_button.setChecked(True)
+    shot("5-follow-up")
+    if answers:
+        answers[-1].details_button.setChecked(False)
+
+    # Right-click → Summarise: every part read, each point citing its page.
+    window.new_conversation()
+    ids = [d.id for d in window.library.documents() if Path(d.path).name == SAMPLE.name]
+    window.summarise(ids)
+    wait(lambda: window.answer_job is None, 900, "the summary")
+    shot("6-summary")
     window.close()
     return 0
 

@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         self.library_panel.add_files_requested.connect(self.choose_files)
         self.library_panel.add_folder_requested.connect(self.choose_folder)
         self.library_panel.remove_requested.connect(self.remove_documents)
+        self.library_panel.summarise_requested.connect(self.summarise)
         self.library_panel.unwatch_requested.connect(self.unwatch_folder)
         self.library_panel.remove_folder_requested.connect(self.remove_folder)
         self.conversations_panel = ConversationsPanel()
@@ -317,6 +318,9 @@ class MainWindow(QMainWindow):
         chat = self.menuBar().addMenu("&Conversation")
         self._action(chat, "&New conversation", self.new_conversation, QKeySequence.StandardKey.New)
         self._action(chat, "&Stop the answer", self.stop_answer)
+        self._action(
+            chat, "Su&mmarise the selected documents", self._summarise_selected, "Ctrl+Shift+S"
+        )
         chat.addSeparator()
         self._action(chat, "&Export…", self.export_conversation, "Ctrl+E")
         help_menu = self.menuBar().addMenu("&Help")
@@ -646,14 +650,43 @@ class MainWindow(QMainWindow):
         self.answer_job, self.answer_widget = job, widget
         return self._submit(job)
 
+    def _summarise_selected(self) -> None:
+        ids = self.library_panel.selected_ids()
+        if not ids:
+            self.notice.show_message(
+                "Select the documents to summarise in the list first.", error=False
+            )
+            return
+        self.summarise(ids)
+
+    def summarise(self, ids: list[int]) -> Job | None:
+        """Summarise these documents in the open conversation (or a new one): every part is
+        read, each point cites its page; progress shows part N of M, Stop keeps the points."""
+        if self.answer_job is not None:
+            self.notice.show_message(
+                "Wait for the answer to finish (or stop it) first.", error=False
+            )
+            return None
+        self.library_panel.select_ids(ids)
+        self.chat.scope.setCurrentIndex(self.chat.scope.findData("selected"))
+        question = "Summarise this document." if len(ids) == 1 else "Summarise these documents."
+        return self.ask(question, "auto", "selected")
+
     def _answer_tokens(self) -> int:
         from app.settings_dialog import answer_tokens
 
         return answer_tokens(self.settings)
 
     def _answer_progress(self, done: int, total: int, message: str) -> None:
-        if self.answer_widget is not None and not self.answer_widget.pieces:
-            self.answer_widget.set_status(message)
+        """The answer's step, under the answer and in the status bar: loading the model,
+        searching, reading part 3 of 12, summarising part 2 of 6."""
+        if self.answer_widget is not None:
+            if self.answer_widget.pieces and message.startswith(("Summarising", "Reading part")):
+                self.answer_widget.set_progress(message)  # points so far stay above it
+            elif not self.answer_widget.pieces:
+                self.answer_widget.set_status(message)
+        if message and not self.engine.busy():
+            self.status.message.setText(message)
 
     def _answered(self, answer) -> None:
         data = answer.to_json()
@@ -668,7 +701,8 @@ class MainWindow(QMainWindow):
             self.notice.show_message(str(e))
         self.refresh_conversations()
         seconds = answer.timings.get("total", 0.0)
-        self.status.idle(f"Answered in {answer.mode} mode in {seconds:.1f} s")
+        if not self.engine.busy():
+            self.status.idle(f"Answered in {answer.mode} mode in {seconds:.1f} s")
 
     def _answer_failed(self, message: str) -> None:
         if self.answer_widget is not None:

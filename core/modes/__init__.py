@@ -33,7 +33,10 @@ def ask(request: Request, backend, mode: str = "auto") -> Answer:
 
 
 def _ask(request: Request, backend, mode: str, choice) -> Answer:
-    from core.modes import router
+    from core.modes import router, summary
+
+    if mode in ("auto", "recursive") and summary.is_summary(request.question):
+        return summary.answer(request, backend, reason="" if mode == "auto" else "Chosen by you.")
 
     if mode == "auto":
         mode, reason = choice.mode, choice.reason

@@ -248,6 +248,90 @@ def test_a_conversation_is_kept_and_can_be_renamed_and_deleted(make_window, qtbo
     assert again.conversations_panel.titles() == [] and again.chat.answers() == []
 
 
+def test_a_follow_up_is_read_with_the_question_before_it(make_window, qtbot, tmp_path):
+    notes = files.write_text(tmp_path / "notes.txt", "The ferry timetable changes in October.")
+    window = make_window()
+    window.add_paths([str(SAMPLE), str(notes)])
+    qtbot.waitUntil(
+        lambda: _idle(window) and _ready(window, SAMPLE) and _ready(window, notes),
+        timeout=120_000,
+    )
+    report = next(d.id for d in window.library.documents() if d.path == str(SAMPLE.resolve()))
+    window.library_panel.select_ids([report])
+    window.chat.mode.setCurrentIndex(window.chat.mode.findData("direct"))
+    window.chat.scope.setCurrentIndex(window.chat.scope.findData("selected"))
+    assert window.chat.about.text().startswith("About: “Harbor Town")
+
+    window.ask("How much did the Eastside renovation cost?", "direct", "selected")
+    qtbot.waitUntil(lambda: _idle(window), timeout=180_000)
+    window.ask("Who paid for it?", "direct", "selected")
+    qtbot.waitUntil(lambda: _idle(window), timeout=180_000)
+    follow_up = window.chat.answers()[1].answer
+    rewrite = next(t for t in follow_up["trace"] if t["step"] == "follow-up")
+    assert rewrite["searched_with"] == "Who paid for the Eastside renovation?"
+    assert "Eastside renovation" in describe(follow_up)  # Details shows what was searched
+    step = next(t for t in follow_up["trace"] if "reused_tokens" in t)
+    assert step["reused_tokens"] >= 0.8 * step["prompt_tokens"], step  # only the new turn read
+    window.close()
+
+    # A restart, with another document selected meanwhile: the conversation comes back with
+    # its own documents and mode.
+    again = make_window()
+    assert again.chat.mode.currentData() == "direct"
+    assert again.chat.scope.currentData() == "selected"
+    assert again.library_panel.selected_ids() == [report]
+    assert again.chat.about.text().startswith("About: “Harbor Town")
+
+
+def test_a_reopened_conversation_answers_with_its_model_and_names_removed_documents(
+    make_window, qtbot, tmp_path, private_home
+):
+    from core.library.conversations import Conversations
+    from core.settings import Settings
+    from tests.core.llm.tiny_gguf import make_tiny_gguf
+
+    model = make_tiny_gguf(tmp_path / "tiny.gguf")
+    with Library(tmp_path / "lib") as library:
+        library.add([str(SAMPLE)])
+        kept = library.documents()[0].id
+    with Conversations(tmp_path / "lib") as store:
+        chat = store.create(
+            scope=[kept, 999], mode="rag", first_question="Who wrote it?", model=f"gguf:{model}"
+        )
+        store.add_message(
+            chat.id,
+            "assistant",
+            "Anna wrote it.",
+            answer={"answer": "Anna wrote it.", "citations": [{"doc": 999, "title": "Old memo"}]},
+        )
+    window = make_window()
+    window.open_conversation(chat.id)
+    assert Settings.load().model == f"gguf:{model}"
+    notice = window.notice.text.text()
+    assert "Answering with tiny.gguf" in notice
+    assert "“Old memo”" in notice and "removed from the library" in notice
+    assert window.library_panel.selected_ids() == [kept]
+    assert window.chat.mode.currentData() == "rag"
+
+
+def test_right_click_summarise_asks_for_a_summary_of_that_document(make_window, qtbot):
+    window = make_window()
+    window.add_paths([str(SAMPLE)])
+    qtbot.waitUntil(lambda: _idle(window) and _ready(window, SAMPLE), timeout=120_000)
+    item = window.library_panel._items[str(SAMPLE.resolve())]
+    menu = window.library_panel.document_menu(item)
+    summarise = next(a for a in menu.actions() if a.text() == "Summarise")
+    summarise.trigger()
+    assert window.answer_job is not None
+    assert window.chat.scope.currentData() == "selected"
+    qtbot.waitUntil(lambda: bool(window.chat.answers()[0].pieces), timeout=180_000)
+    window.stop_answer()  # Stop keeps the points written so far
+    qtbot.waitUntil(lambda: _idle(window), timeout=60_000)
+    answer = window.chat.answers()[0].answer
+    assert answer["mode"] == "recursive" and answer["citations"]
+    assert answer["answer"].startswith("- ")
+
+
 def test_asking_with_no_documents_says_what_to_do(make_window):
     window = make_window()
     window.chat.prompt.setPlainText("What is this about?")
@@ -341,69 +425,3 @@ def test_longread_without_a_screen_says_how_to_ask_from_the_command_line(monkeyp
     assert main([]) == 2
     message = capsys.readouterr().err
     assert "no screen" in message and "longread ask" in message
-
-
-def test_a_follow_up_is_read_with_the_question_before_it(make_window, qtbot, tmp_path):
-    notes = files.write_text(tmp_path / "notes.txt", "The ferry timetable changes in October.")
-    window = make_window()
-    window.add_paths([str(SAMPLE), str(notes)])
-    qtbot.waitUntil(
-        lambda: _idle(window) and _ready(window, SAMPLE) and _ready(window, notes),
-        timeout=120_000,
-    )
-    report = next(d.id for d in window.library.documents() if d.path == str(SAMPLE.resolve()))
-    window.library_panel.select_ids([report])
-    window.chat.mode.setCurrentIndex(window.chat.mode.findData("direct"))
-    window.chat.scope.setCurrentIndex(window.chat.scope.findData("selected"))
-    assert window.chat.about.text().startswith("About: “Harbor Town")
-
-    window.ask("How much did the Eastside renovation cost?", "direct", "selected")
-    qtbot.waitUntil(lambda: _idle(window), timeout=180_000)
-    window.ask("Who paid for it?", "direct", "selected")
-    qtbot.waitUntil(lambda: _idle(window), timeout=180_000)
-    follow_up = window.chat.answers()[1].answer
-    rewrite = next(t for t in follow_up["trace"] if t["step"] == "follow-up")
-    assert rewrite["searched_with"] == "Who paid for the Eastside renovation?"
-    assert "Eastside renovation" in describe(follow_up)  # Details shows what was searched
-    step = next(t for t in follow_up["trace"] if "reused_tokens" in t)
-    assert step["reused_tokens"] >= 0.8 * step["prompt_tokens"], step  # only the new turn read
-    window.close()
-
-    # A restart, with another document selected meanwhile: the conversation comes back with
-    # its own documents and mode.
-    again = make_window()
-    assert again.chat.mode.currentData() == "direct"
-    assert again.chat.scope.currentData() == "selected"
-    assert again.library_panel.selected_ids() == [report]
-    assert again.chat.about.text().startswith("About: “Harbor Town")
-
-
-def test_a_reopened_conversation_answers_with_its_model_and_names_removed_documents(
-    make_window, qtbot, tmp_path, private_home
-):
-    from core.library.conversations import Conversations
-    from core.settings import Settings
-    from tests.core.llm.tiny_gguf import make_tiny_gguf
-
-    model = make_tiny_gguf(tmp_path / "tiny.gguf")
-    with Library(tmp_path / "lib") as library:
-        library.add([str(SAMPLE)])
-        kept = library.documents()[0].id
-    with Conversations(tmp_path / "lib") as store:
-        chat = store.create(
-            scope=[kept, 999], mode="rag", first_question="Who wrote it?", model=f"gguf:{model}"
-        )
-        store.add_message(
-            chat.id,
-            "assistant",
-            "Anna wrote it.",
-            answer={"answer": "Anna wrote it.", "citations": [{"doc": 999, "title": "Old memo"}]},
-        )
-    window = make_window()
-    window.open_conversation(chat.id)
-    assert Settings.load().model == f"gguf:{model}"
-    notice = window.notice.text.text()
-    assert "Answering with tiny.gguf" in notice
-    assert "“Old memo”" in notice and "removed from the library" in notice
-    assert window.library_panel.selected_ids() == [kept]
-    assert window.chat.mode.currentData() == "rag"
