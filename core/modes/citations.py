@@ -147,7 +147,8 @@ def verified(
     them, for a one-word answer) that the question did not already contain: an answer that only
     repeats the question proves nothing.
     """
-    wanted = content_words(answer) - content_words(question)
+    asked = content_words(question)
+    wanted = content_words(answer) - asked
     if not wanted:
         return []
     needed = min(2, len(wanted))
@@ -155,11 +156,15 @@ def verified(
     for order, source in enumerate(sources):
         start, end, score = best_sentence(source.text, wanted)
         if score >= needed:
-            scored.append((-score, order, source, start, end))
-    scored.sort(key=lambda row: row[:2])
+            # Between sentences with as many of the answer's words, the one that also speaks
+            # of what was asked ("the town" in the sentence about the renovation's money, not
+            # in the report's title) supports it.
+            context = len(content_words(source.text[start:end]) & asked)
+            scored.append((-score, -context, order, source, start, end))
+    scored.sort(key=lambda row: row[:3])
     out: list[Citation] = []
     seen: set[tuple] = set()
-    for _score, _order, s, start, end in scored:
+    for _score, _context, _order, s, start, end in scored:
         key = (s.doc_id, s.title, s.offset + start)
         if key in seen:
             continue

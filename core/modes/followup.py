@@ -522,10 +522,8 @@ def _model_can_rewrite(backend) -> bool:
 
 
 def _by_model(question: str, history: list[Turn], backend) -> Rewrite | None:
-    """The model's stand-alone question, or None when it fails the checks (too long, not a
-    question, or dropping the question's own content words)."""
-    from core.modes.citations import content_words
-
+    """The model's stand-alone question, or None when it fails the checks
+    (`acceptable_rewrite`)."""
     recent = history[-2:]
     conversation = "\n".join(f"Q: {t.question}\nA: {t.answer[:300]}" for t in recent)
     messages = [
@@ -534,21 +532,36 @@ def _by_model(question: str, history: list[Turn], backend) -> Rewrite | None:
             "content": f"{conversation}\n\nLast question: {question}\n\n{REWRITE_PROMPT}",
         }
     ]
+    from core.errors import ModelError
+
     try:
-        text = "".join(backend.stream(messages, max_new_tokens=60, stop=["\n"])).strip()
-    except Exception:  # a model that fails here still gets the rules' rewrite
+        text = "".join(backend.stream(messages, max_new_tokens=60, stop=["\n"]))
+    except ModelError:  # a model that fails here still gets the rules' rewrite
         return None
-    text = text.strip(' "“”').removeprefix("Rewritten question:").strip()
-    own = content_words(question) - {"it", "they", "them", "that", "this"}
-    if (
-        not text.endswith("?")
-        or len(text) > 3 * len(question) + 80
-        or not own <= content_words(text)
-    ):
+    accepted = acceptable_rewrite(text, question, recent)
+    if accepted is None:
         return None
-    if text.strip().lower() == question.strip().lower():
+    return Rewrite(accepted, "model", "written by the model from the recent turns")
+
+
+def acceptable_rewrite(text: str, question: str, history: list[Turn]) -> str | None:
+    """The model's rewrite, cleaned, if it passes the checks; else None. It must be one
+    question, not much longer than the original, keep the original's own words, and bring in
+    something from the earlier turns (else it resolved nothing)."""
+    from core.modes.citations import content_words
+
+    text = " ".join(text.split()).strip(' "“”')
+    text = re.sub(r"^(?:rewritten question|question)\s*:\s*", "", text, flags=re.IGNORECASE)
+    if not text.endswith("?") or text.count("?") > 1 or len(text) > 3 * len(question) + 80:
         return None
-    return Rewrite(text, "model", "written by the model from the recent turns")
+    own = content_words(question) - {"it", "they", "them", "that", "this", "its", "their"}
+    words = content_words(text)
+    if not own <= words or text.lower() == question.strip().lower():
+        return None
+    earlier = set().union(*(content_words(f"{t.question} {t.answer}") for t in history))
+    if not (words - own) & earlier:
+        return None
+    return text
 
 
 # -- earlier turns in the prompt -------------------------------------------------------------

@@ -50,15 +50,21 @@ def test_a_piped_follow_up_is_read_with_the_question_before_it(monkeypatch, caps
     monkeypatch.setattr("core.llm.get_backend", lambda *args, **kwargs: smollm)
     monkeypatch.setattr(
         "sys.stdin",
-        io.StringIO("How much did the Eastside renovation cost?\nWho paid for it?\n"),
+        io.StringIO(
+            "How much did the Eastside renovation cost?\nWho paid for it?\nWhen did it reopen?\n"
+        ),
     )
     assert main(["chat", "--max-tokens", "60", str(resource("sample", "harbor-report.pdf"))]) == 0
     turns = capsys.readouterr().out.split("\n? ")[1:]
 
-    assert len(turns) == 2
+    assert len(turns) == 3
     assert "2.4 million" in turns[0]
     assert "(read as: Who paid for the Eastside renovation?)" in turns[1]
-    assert "page 4" in turns[1]  # answered from the renovation's page
+    assert re.search(r"\[1\] [^\n]*page 4", turns[1])  # first from the renovation's page
+    assert "town" in turns[1].split("\n")[1].lower()
+    # the third turn builds on the rewritten second one, and reads the same page
+    assert "(read as: When did the Eastside renovation reopen?)" in turns[2]
+    assert re.search(r"\[1\] [^\n]*page 4", turns[2])
 
 
 def test_ask_takes_the_earlier_turns_from_a_history_file(tmp_path, capsys, monkeypatch, smollm):

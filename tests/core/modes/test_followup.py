@@ -139,3 +139,45 @@ def test_it_after_a_which_question_is_what_the_answer_named():
     assert standalone("When was that treaty adopted?", [treaty]).question == (
         "When was the WIPO copyright treaty adopted?"
     )
+
+
+def test_a_models_rewrite_is_used_only_when_it_resolves_something_and_keeps_the_question():
+    from core.modes.followup import acceptable_rewrite
+
+    turns = [COST]
+    asked = "Who paid for it?"
+    good = acceptable_rewrite(' "Who paid for the Eastside renovation?"\n', asked, turns)
+    assert good == "Who paid for the Eastside renovation?"
+    assert acceptable_rewrite("Question: Who paid for the renovation?", asked, turns)
+    for bad in (
+        "The town paid for it.",  # an answer, not a question
+        "Who paid for it?",  # nothing resolved
+        "Who paid for the new harbour wall?",  # words from nowhere in the conversation
+        "Who built the Eastside renovation?",  # the question's own word "paid" lost
+        "Who paid for the Eastside renovation? And when did it finish?",  # two questions
+    ):
+        assert acceptable_rewrite(bad, asked, turns) is None, bad
+
+
+class Rewriter(Counter):
+    """A model large enough to be asked for the rewrite, answering with `reply`."""
+
+    parameter_count = 3_000_000_000
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, messages, max_new_tokens=60, stop=None):
+        yield self.reply
+
+
+def test_a_large_model_writes_the_rewrite_and_the_rules_stand_in_when_it_fails():
+    by_model = standalone("Who paid for it?", [COST], Rewriter("Who funded the renovation costs?"))
+    assert by_model.how == "rules"  # it dropped "paid": the rules' rewrite is used
+    by_model = standalone(
+        "Who paid for it?", [COST], Rewriter("Who paid for the Eastside renovation work?")
+    )
+    assert (by_model.how, by_model.question) == (
+        "model",
+        "Who paid for the Eastside renovation work?",
+    )
