@@ -14,17 +14,23 @@ from core.cli.progress import with_progress
 
 
 def _documents(args, stack, cancel: threading.Event):
-    """(library, documents): the documents the paths name, added to a library first (a
-    throw-away one without --library), or everything in the library when no path is given."""
+    """(library, documents): the documents the paths name, added to a library first (without
+    --library, the cache of files asked about, core.library.asked; with --no-cache a throw-away
+    one), or everything in the library when no path is given."""
     import tempfile
 
     from core.library import Library
 
+    cached = False  # the library of files asked about directly (core.library.asked)
     if args.library or not args.paths:
         library = stack.enter_context(open_library(args))
-    else:  # ad hoc: a throw-away library, so search works without touching the user's
+    elif getattr(args, "no_cache", False):  # a throw-away library, gone after the question
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="longread-ask-"))
         library = stack.enter_context(Library(folder))
+    else:  # files asked about directly: read and embedded once, kept by content in the cache
+        from core.library import asked
+
+        library, cached = stack.enter_context(asked.open_asked()), True
     if args.paths:
         report = with_progress(
             lambda on_progress: library.add(args.paths, on_progress=on_progress, cancel=cancel),
@@ -33,6 +39,10 @@ def _documents(args, stack, cancel: threading.Event):
         for _path, message in report.failed:
             print(f"longread: {message}", file=sys.stderr)
         infos = [*report.added, *report.updated, *(info for _p, info in report.unchanged)]
+        if cached:
+            from core.library import asked
+
+            asked.used(library, [info.id for info in infos])
     else:
         infos = library.documents()
     return library, [library.get(info.id) for info in {i.id: i for i in infos}.values()]

@@ -82,8 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--library",
         metavar="DIR",
-        help="use this library (paths given are added to it); without it, paths are read "
-        "just for this question, and with no paths the default library is used",
+        help="use this library (paths given are added to it); without it, the files are read "
+        "and embedded once and kept by their content in the cache folder (capped; the files "
+        "asked about longest ago go first), so asking the same file again starts answering in "
+        "seconds; with no paths the default library is used",
+    )
+    ask.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read the files just for this question and keep nothing",
     )
     ask.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ask about")
     ask.add_argument("-q", "--question", required=True, help="the question")
@@ -103,8 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--library",
         metavar="DIR",
-        help="use this library (paths given are added to it); without it, paths are read "
-        "just for this conversation, and with no paths the default library is used",
+        help="use this library (paths given are added to it); without it, the files are read "
+        "once and kept by their content in the cache folder, as for ask; with no paths the "
+        "default library is used",
+    )
+    chat.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read the files just for this conversation and keep nothing",
     )
     chat.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to talk about")
     answer_options(chat)
