@@ -289,9 +289,10 @@ def short_title(title: str, limit: int = 26) -> str:
 
 def chip_text(n: int, citation: dict) -> str:
     """ "1  Harbor Town Public Library, p. 4": the source's number, document and page."""
-    unit = citation.get("page_unit", "page")
-    short = {"page": "p.", "page break": "p.", "chapter": "ch.", "block": "§"}.get(unit, unit)
-    place = f"{short} {citation.get('page_label') or citation.get('page')}"
+    from core.modes.citations import short_unit
+
+    unit = short_unit(citation.get("page_unit", "page"))
+    place = f"{unit} {citation.get('page_label') or citation.get('page')}".strip()
     title = short_title(citation.get("title", ""))
     return f"{n}  {title}, {place}" if title else f"{n}  {place}"
 

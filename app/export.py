@@ -9,11 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from core.errors import LongreadError
-
-
-class ExportError(LongreadError):
-    """The exported file could not be written where the user chose."""
+from core.errors import ExportError
 
 
 def write_markdown(markdown: str, path: str | Path) -> Path:

@@ -189,14 +189,22 @@ def _best(strength: np.ndarray, lo: int, hi: int, *, latest: bool) -> int:
     return lo + int(np.argmax(window))
 
 
+def max_seq_length(folder: Path) -> int:
+    """How many tokens a sentence-transformers model folder's model reads (512 if unsaid)."""
+    import json
+
+    config = folder / "sentence_bert_config.json"
+    if not config.is_file():
+        return 512
+    return int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length") or 512)
+
+
 def model_tokenizer(folder: str | Path) -> tuple[Tokenize, int]:
     """The tokenizer of a sentence-transformers model folder, and how many tokens the model reads.
 
     Offsets leave out the special tokens ([CLS], [SEP]); the limit is the model's
     `max_seq_length` less those. Only `tokenizers` is loaded: no torch, no model weights.
     """
-    import json
-
     from tokenizers import Tokenizer
 
     folder = Path(folder)
@@ -206,10 +214,7 @@ def model_tokenizer(folder: str | Path) -> tuple[Tokenize, int]:
     tokenizer.no_truncation()
     tokenizer.no_padding()
     specials = len(tokenizer.encode("").ids)
-    max_seq = 512
-    config = folder / "sentence_bert_config.json"
-    if config.is_file():
-        max_seq = int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length") or 512)
+    max_seq = max_seq_length(folder)
 
     def tokenize(texts: list[str]) -> list[list[tuple[int, int]]]:
         encodings = tokenizer.encode_batch(texts, add_special_tokens=False)

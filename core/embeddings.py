@@ -235,25 +235,30 @@ class Embedder:
         out = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
         if not texts:
             return out
-        if isinstance(model, _OnnxModel):
-            return self._embed_onnx(model, texts, out, on_progress, cancel)
-        import torch
-
+        # ONNX Runtime keeps its own thread pool (all cores: on 2 cores two threads ran 1.8x
+        # one); torch's threads are chosen per batch (see _ThreadTrial).
+        onnx = isinstance(model, _OnnxModel)
+        torch = None
+        if not onnx:
+            import torch
         # Longest first, so each batch pads little and the first batch shows the worst case.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         trial = self._thread_trial(len(batches))
-        previous_threads = torch.get_num_threads()
+        previous_threads = torch.get_num_threads() if torch else 0
         done = 0
         try:
             for number, batch in enumerate(batches):
                 if cancel is not None and cancel.is_set():
                     raise InterruptedError("cancelled")
-                threads = trial.threads_for(number) if trial else self._threads or 1
-                torch.set_num_threads(threads)
+                if torch:
+                    torch.set_num_threads(
+                        trial.threads_for(number) if trial else self._threads or 1
+                    )
                 started = time.perf_counter()
                 with self._lock:
-                    vectors, tokens = self._forward(model, [texts[i] for i in batch])
+                    forward = model.encode if onnx else functools.partial(self._forward, model)
+                    vectors, tokens = forward([texts[i] for i in batch])
                 if trial:
                     trial.record(number, tokens, time.perf_counter() - started)
                 out[batch] = vectors
@@ -263,23 +268,8 @@ class Embedder:
         finally:
             if trial and trial.best is not None:
                 self._threads = trial.best
-            torch.set_num_threads(previous_threads)
-        return out
-
-    def _embed_onnx(self, model, texts, out, on_progress, cancel) -> np.ndarray:
-        # Longest first, as on torch; ONNX Runtime keeps its own thread pool (all cores: on
-        # 2 cores two threads ran 1.8x one).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        done = 0
-        for start in range(0, len(order), self.batch_size):
-            if cancel is not None and cancel.is_set():
-                raise InterruptedError("cancelled")
-            batch = order[start : start + self.batch_size]
-            with self._lock:
-                out[batch] = model.encode([texts[i] for i in batch])
-            done += len(batch)
-            if on_progress is not None:
-                on_progress(done, len(texts), "")
+            if torch:
+                torch.set_num_threads(previous_threads)
         return out
 
     def _forward(self, model, texts: list[str]) -> tuple[np.ndarray, int]:
@@ -320,7 +310,6 @@ class _OnnxModel:
     tokenizer (`tokenizers`, no torch), its pooling (mean or CLS), then unit length."""
 
     def __init__(self, folder: Path) -> None:
-        import json
 
         path = folder / ONNX_FILE
         if not path.is_file():
@@ -348,11 +337,11 @@ class _OnnxModel:
                 f"The embedding model in “{folder}” could not be loaded ({e}).",
                 "Its files may be damaged: reinstall Longread or choose another model folder.",
             ) from None
+        from core.chunking import max_seq_length
+
         # As sentence-transformers does: its max_seq_length, not the tokenizer file's own.
-        config = folder / "sentence_bert_config.json"
-        settings = json.loads(config.read_text()) if config.is_file() else {}
         self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(int(settings.get("max_seq_length") or 512))
+        self.tokenizer.enable_truncation(max_seq_length(folder))
         pad = self.tokenizer.token_to_id("[PAD]") or 0
         self.tokenizer.enable_padding(pad_id=pad, pad_to_multiple_of=PAD_MULTIPLE)
         self.inputs = {i.name for i in self.session.get_inputs()}
@@ -365,7 +354,8 @@ class _OnnxModel:
     def get_embedding_dimension(self) -> int:
         return self.dimension
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        """(unit vectors, tokens read), as Embedder._forward gives them."""
         import numpy as np
 
         encoded = self.tokenizer.encode_batch(texts)
@@ -382,7 +372,8 @@ class _OnnxModel:
                 weights = mask[:, :, None].astype(np.float32)
                 output = (output * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
         output = output.astype(np.float32)
-        return output / np.maximum(np.linalg.norm(output, axis=1, keepdims=True), 1e-12)
+        vectors = output / np.maximum(np.linalg.norm(output, axis=1, keepdims=True), 1e-12)
+        return vectors, int(ids.size)
 
 
 def export_onnx(folder: str | Path | None = None, dest: str | Path | None = None) -> Path:

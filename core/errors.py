@@ -294,3 +294,7 @@ class EvaluationError(LongreadError):
 
 class HistoryFileError(LongreadError):
     """`longread ask --history FILE` names a file that cannot be read as earlier turns."""
+
+
+class ExportError(LongreadError):
+    """An exported conversation could not be written where the user chose."""

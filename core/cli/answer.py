@@ -19,7 +19,7 @@ def _documents(args, stack, cancel: threading.Event):
     one), or everything in the library when no path is given."""
     import tempfile
 
-    from core.library import Library
+    from core.library import Library, asked
 
     cached = False  # the library of files asked about directly (core.library.asked)
     if args.library or not args.paths:
@@ -28,8 +28,6 @@ def _documents(args, stack, cancel: threading.Event):
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="longread-ask-"))
         library = stack.enter_context(Library(folder))
     else:  # files asked about directly: read and embedded once, kept by content in the cache
-        from core.library import asked
-
         library, cached = stack.enter_context(asked.open_asked()), True
     if args.paths:
         report = with_progress(
@@ -40,8 +38,6 @@ def _documents(args, stack, cancel: threading.Event):
             print(f"longread: {message}", file=sys.stderr)
         infos = [*report.added, *report.updated, *(info for _p, info in report.unchanged)]
         if cached:
-            from core.library import asked
-
             asked.used(library, [info.id for info in infos])
     else:
         infos = library.documents()
@@ -152,10 +148,10 @@ def read_history(path: str | None) -> list:
 
 def _read_as(answer) -> str:
     """ "(read as: Who paid for the Eastside renovation?)" for a rewritten follow-up."""
-    for step in answer.trace:
-        if step.get("step") == "follow-up" and step.get("by") != "unchanged":
-            return f"(read as: {step['searched_with']})"
-    return ""
+    from core.modes.followup import searched_with
+
+    searched = searched_with(answer.trace)
+    return f"(read as: {searched})" if searched else ""
 
 
 def cmd_ask(args) -> int:
@@ -284,9 +280,9 @@ def cmd_chat(args) -> int:
 
 def _turn(question: str, answer):
     from core.modes import Turn
+    from core.modes.followup import searched_with
 
-    searched = next((t["searched_with"] for t in answer.trace if t.get("step") == "follow-up"), "")
-    return Turn(question, answer.text, searched if searched != question else "")
+    return Turn(question, answer.text, searched_with(answer.trace))
 
 
 def _answer_stats(answer, first_token_s: float | None) -> str:

@@ -15,6 +15,7 @@ from core.errors import LibraryError
 from core.library.transactions import Transactions, failure_kind
 from core.modes.base import MODES as ANSWER_MODES
 from core.modes.base import Turn
+from core.modes.followup import searched_with
 
 FILE_NAME = "conversations.sqlite3"
 BUSY_TIMEOUT_S = 30.0  # how long to wait for another window or process that is writing
@@ -374,11 +375,9 @@ def turns_of(messages: list[Message]) -> list[Turn]:
     for question, reply in itertools.pairwise(messages):
         if question.role != "user" or reply.role != "assistant":
             continue
-        searched = ""
-        for step in (reply.answer or {}).get("trace") or []:
-            if step.get("step") == "follow-up":
-                searched = str(step.get("searched_with") or "")
-        turns.append(Turn(question.text, reply.text, searched))
+        turns.append(
+            Turn(question.text, reply.text, searched_with((reply.answer or {}).get("trace")))
+        )
     return turns
 
 

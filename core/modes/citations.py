@@ -66,7 +66,16 @@ def best_sentence(text: str, wanted: set[str]) -> tuple[int, int, int]:
     return best
 
 
+def short_unit(page_unit: str) -> str:
+    """ "p.", "ch.", "§": how a citation's place is written short ("p. 4"); "" where the
+    label names itself ("rows 2–41")."""
+    short = {"page": "p.", "page break": "p.", "chapter": "ch.", "block": "§", "rows": ""}
+    return short.get(page_unit, page_unit)
+
+
 _SOFT_LIMIT = 400  # the most characters a quote is widened by, each way
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"')\]]*\s*$")  # text that ends a sentence there
+_SOFT_BREAK = re.compile(r"\n[ \t]*(?=[a-z0-9$€£(])")  # a line that goes on in lower case
 
 
 def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -78,10 +87,9 @@ def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
     before it does not end a sentence and the next line goes on in lower case (or with a
     number or a currency sign): the quote then goes on across it, to the sentence's end.
     """
-    soft_next = re.compile(r"\n[ \t]*(?=[a-z0-9$€£(])")
     limit = min(len(text), end + _SOFT_LIMIT)
-    while end < limit and not re.search(r"[.!?:;][\"')\]]*\s*$", text[start:end]):
-        at = soft_next.match(text, end)
+    while end < limit and not _ENDS_SENTENCE.search(text[start:end]):
+        at = _SOFT_BREAK.match(text, end)
         if at is None:
             break
         line_end = text.find("\n", at.end())
@@ -95,7 +103,7 @@ def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
             break  # the quote starts mid-line: the sentence's start is on this line
         before = text.rfind("\n", floor, newline)
         line = text[before + 1 : newline]
-        if not line.strip() or re.search(r"[.!?:;][\"')\]]*\s*$", line):
+        if not line.strip() or _ENDS_SENTENCE.search(line):
             break
         stop = max(line.rfind(". "), line.rfind("! "), line.rfind("? "))
         start = before + 1 + (stop + 2 if stop >= 0 else 0)

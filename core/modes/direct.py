@@ -68,7 +68,7 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
     from core.modes.router import is_small
 
     watch = Stopwatch()
-    turns, dropped = followup.kept_turns(request.history, backend, mode="direct")
+    turns, conversation = followup.prompt_turns(request.history, backend, "direct")
     prompt = messages(request, markers=not is_small(backend), turns=turns)
     with watch("generate"):
         text = request.generate(backend, prompt)
@@ -91,10 +91,8 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
             "decode_s": round(stats.decode_s, 3),
         }
     ]
-    if request.history:
-        trace.append(
-            followup.history_step(turns, dropped, followup.history_budget(backend, "direct"))
-        )
+    if conversation:
+        trace.append(conversation)
     supported = checked.supported
     if checked.shown is not None:
         text = checked.shown

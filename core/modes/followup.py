@@ -78,7 +78,6 @@ _ELLIPSIS = re.compile(
     r"^\s*(?:and|but|or)\s+(?P<y>.+?)\s*\??\s*$",
     re.IGNORECASE,
 )
-_NUMBERISH = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b|\b\d[\d,.]*\b")
 _DEMONSTRATIVE = re.compile(r"\b(?:that|this|these|those|the same)\s+([a-z][\w\-]*)")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 
@@ -265,7 +264,7 @@ _CAPITALISED = re.compile(
 def _entity(answer: str, question: str) -> str:
     """The name the answer gives that the question did not: "Bayside Disposal" in "Bayside
     Disposal collects the City's solid waste." after "Which company collects ...?"."""
-    asked = set(content_words_lower(question))
+    asked = {w.lower().strip("’'s") for w in _WORD.findall(question)}
     for found in _CODE_LIKE.finditer(answer or ""):  # "bzip2recover", ".ninja_deps"
         if found.group(0).lower() not in asked and found.group(0).lower() not in question.lower():
             return found.group(0)
@@ -282,10 +281,6 @@ def _entity(answer: str, question: str) -> str:
 
 _CODE_LIKE = re.compile(r"(?<![\w.])(?:[a-z]+\d[\w]*|\.?[a-z]+_[\w]+)\b")
 _STARTERS = {"it", "they", "he", "she", "this", "that", "there", "yes", "no", "in", "on"}
-
-
-def content_words_lower(text: str) -> list[str]:
-    return [w.lower().strip("’'s") for w in _WORD.findall(text)]
 
 
 def _demonstrative(question: str, previous: str) -> tuple[str, str]:
@@ -387,7 +382,7 @@ def _parallel(previous: str, fragment: str) -> tuple[str, str] | None:
     for size in sorted(range(1, len(new_words) + 2), key=lambda k: abs(k - len(new_words))):
         for start in range(0, len(words) - size + 1):
             window = words[start : start + size]
-            if size < 1 or _stem(window[-1]) != head:
+            if _stem(window[-1]) != head:
                 continue
             if any(w.lower() in _AUX or _WH.match(w) for w in window):
                 continue  # a phrase, not across the question's verb
@@ -423,17 +418,15 @@ def _parse(question: str) -> tuple[str, str]:
             # "Which company collects the waste": the answer is a company
             return "the " + " ".join(words[:verb]), " ".join(words[:verb])
     first = words[0].lower()
-    if asked and first in _AUX and len(words) > 1 and _participle(words[1]):
-        # "Which contractor was awarded the repair": the answer is a contractor
-        return "the " + " ".join(asked), " ".join(asked)
-    if (
-        first in _AUX
-        and asked
-        and first in ("has", "have", "had")
-        and len(words) > 1
-        and (words[1].lower() in _DETERMINERS or words[1].lower() in ("most", "more", "fewest"))
-    ):  # "Which branch has the most visitors": the branch is what it is about
-        return "the " + " ".join(asked), " ".join(asked)
+    if asked and first in _AUX and len(words) > 1:
+        after = words[1].lower()
+        # "Which contractor was awarded the repair": the answer is a contractor;
+        # "Which branch has the most visitors": the branch is what it is about
+        if _participle(after) or (
+            first in ("has", "have", "had")
+            and (after in _DETERMINERS or after in ("most", "more", "fewest"))
+        ):
+            return "the " + " ".join(asked), " ".join(asked)
     if first in _AUX:
         words = words[1:]
         while len(words) > 2 and words[-1].lower() in _PREPOSITIONS:  # "used for"
@@ -526,14 +519,14 @@ def _by_model(question: str, history: list[Turn], backend) -> Rewrite | None:
     (`acceptable_rewrite`)."""
     recent = history[-2:]
     conversation = "\n".join(f"Q: {t.question}\nA: {t.answer[:300]}" for t in recent)
+    from core.errors import ModelError
+
     messages = [
         {
             "role": "user",
             "content": f"{conversation}\n\nLast question: {question}\n\n{REWRITE_PROMPT}",
         }
     ]
-    from core.errors import ModelError
-
     try:
         text = "".join(backend.stream(messages, max_new_tokens=60, stop=["\n"]))
     except ModelError:  # a model that fails here still gets the rules' rewrite
@@ -573,11 +566,8 @@ def history_budget(backend, mode: str) -> int:
     return HISTORY_TOKENS_SMALL.get(mode, 0) if is_small(backend) else HISTORY_TOKENS
 
 
-def kept_turns(
-    history: list[Turn], backend, budget: int | None = None, mode: str = "rag"
-) -> tuple[list[Turn], int]:
+def kept_turns(history: list[Turn], backend, budget: int) -> tuple[list[Turn], int]:
     """(the recent turns that fit the budget, oldest first; how many older ones were left out)."""
-    budget = history_budget(backend, mode) if budget is None else budget
     kept: list[Turn] = []
     used = 0
     for turn in reversed(history[-MAX_TURNS:]):
@@ -599,10 +589,26 @@ def earlier_messages(turns: list[Turn]) -> list[dict]:
     return messages
 
 
-def history_step(kept: list[Turn], dropped: int, budget: int) -> dict:
-    return {
+def prompt_turns(history: list[Turn], backend, mode: str) -> tuple[list[Turn], dict | None]:
+    """(the earlier turns the prompt of `mode` carries, the step that says so in Details;
+    None without earlier turns)."""
+    if not history:
+        return [], None
+    budget = history_budget(backend, mode)
+    kept, dropped = kept_turns(history, backend, budget)
+    step = {
         "step": "conversation",
         "earlier_turns_in_prompt": len(kept),
         "older_turns_left_out": dropped,
         "budget_tokens": budget,
     }
+    return kept, step
+
+
+def searched_with(trace: list[dict]) -> str:
+    """The stand-alone form an answer's question was searched with, where it was rewritten
+    (its trace's follow-up step); "" otherwise."""
+    for step in trace or []:
+        if step.get("step") == "follow-up" and step.get("by") != "unchanged":
+            return str(step.get("searched_with") or "")
+    return ""

@@ -128,9 +128,9 @@ def answer(
         {id(pages[w]): pages[w] for _c, w in located if pages[w] is not None}.values()
     )
     found_in_tables = tables.as_prompt(looked_up)
-    turns, dropped = followup.kept_turns(request.history, backend, mode="rag")
-    if request.history:
-        trace.append(followup.history_step(turns, dropped, followup.history_budget(backend, "rag")))
+    turns, conversation = followup.prompt_turns(request.history, backend, "rag")
+    if conversation:
+        trace.append(conversation)
     prompt = [
         *followup.earlier_messages(turns),
         {

@@ -16,7 +16,7 @@ import re
 
 from core.documents.models import Document
 from core.modes.base import Answer, Request, Stopwatch
-from core.modes.citations import Source, verified
+from core.modes.citations import Source, short_unit, verified
 from core.modes.recursive_map import slices
 
 SMALL_PART_TOKENS = 1000
@@ -117,7 +117,7 @@ def answer(request: Request, backend, *, reason: str = "") -> Answer:
             continue
         points.append(point)
         citations.append(cited[0])
-        where = f"{_unit(cited[0].page_unit)} {cited[0].page_label}".strip()
+        where = f"{short_unit(cited[0].page_unit)} {cited[0].page_label}".strip()
         line = f"- {point} [{len(points)}: {where}]"
         lines.append(line)
         if request.on_token is not None:
@@ -169,10 +169,6 @@ def _grounded(point: str, sources: list[Source], text: str):
             kept.append(sentence)
             citations += cited
     return " ".join(kept), citations[:1]
-
-
-def _unit(page_unit: str) -> str:
-    return {"page": "p.", "page break": "p.", "chapter": "ch.", "block": "§"}.get(page_unit, "")
 
 
 def _first_sentences(text: str, most: int = 2) -> str:
