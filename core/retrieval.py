@@ -5,7 +5,9 @@ truth. The two indexes here are derived from it and kept as files next to it:
 
 - `vectors.faiss`: inner product over unit vectors (= cosine), keyed by chunk id. Exact (flat)
   up to FLAT_LIMIT chunks; HNSW above, where exact search would be too slow.
-- `keywords/`: a bm25s index of the chunks' text, with the chunk id of every row.
+- `keywords/` and `keywords-recent/`: bm25s indexes of the chunks' text, with the chunk id of
+  every row: one of the passages there were when it was last built, one of those added since
+  (see KeywordIndex).
 
 Both are written under a temporary name and renamed into place, so a crash leaves the old
 file or the new one, never half of one (the keyword folder, which takes two renames, may be
@@ -34,13 +36,17 @@ if TYPE_CHECKING:
 
 VECTORS_FILE = "vectors.faiss"
 KEYWORDS_DIR = "keywords"
+RECENT_KEYWORDS_DIR = "keywords-recent"
+STOPWORDS = "en"
 
 FLAT_LIMIT = 50_000  # exact search up to here: at 100k chunks it takes ~15 ms a query on 2 cores
 HNSW_M = 32  # graph degree: more links, better recall, more memory (M * 8 bytes a vector)
 HNSW_EF_CONSTRUCTION = 80  # candidates kept while linking a new vector
 HNSW_EF_SEARCH = 512  # candidates kept while searching (recall@10 0.99+ at 100k, ~1 ms a query)
 EXACT_FILTER_LIMIT = 20_000  # a filter to fewer chunks than this is searched exactly
-MAX_DEAD_FRACTION = 0.2  # HNSW cannot delete: removed ids are skipped until they are this many
+MAX_DEAD_FRACTION = 0.2  # HNSW and BM25 cannot delete: removed ids are skipped until this many
+RECENT_FRACTION = 0.1  # BM25 of passages added since the last full build: merged past this share
+RECENT_MIN = 2_000  # ... and this many passages
 RRF_K = 60  # reciprocal-rank fusion's constant (Cormack et al., 2009)
 CANDIDATES = 50  # each index proposes at least this many chunks to the fusion
 
@@ -68,7 +74,7 @@ def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, f
 # Temporary files and folders are named ".NAME.PID-RANDOM.tmp" (and a keyword folder being
 # swapped out ".keywords.PID-RANDOM.old"), so that leftovers of a process that was killed can be
 # told from those of one still writing.
-_TEMPORARY = re.compile(r"^\.(?:vectors\.faiss|keywords)\.(?:(\d+)-)?\w+\.(?:tmp|old)$")
+_TEMPORARY = re.compile(r"^\.(?:vectors\.faiss|keywords(?:-recent)?)\.(?:(\d+)-)?\w+\.(?:tmp|old)$")
 _LEGACY_OLD = re.compile(r"^\.keywords\.old-(\d+)$")  # the swapped-out folder of older versions
 _in_flight: set[str] = set()  # temporary paths this process is writing now
 _in_flight_lock = threading.Lock()
@@ -305,31 +311,63 @@ class VectorIndex:
 # -- keywords --------------------------------------------------------------------------------
 
 
-class KeywordIndex:
-    """BM25 over the chunks' text (bm25s), with the chunk id of each row."""
-
-    STOPWORDS = "en"
+class _Segment:
+    """One bm25s index over some passages, the chunk id of each row, and the rows removed
+    from the library since it was built (skipped in searches: bm25s cannot delete)."""
 
     def __init__(self, retriever, ids: np.ndarray) -> None:
-        self.retriever, self.ids = retriever, ids
+        import numpy as np
+
+        self.retriever, self.ids = retriever, np.asarray(ids, dtype=np.int64)
+        self.dead = np.zeros(0, dtype=np.int64)
+        self._alive: np.ndarray | None = None  # 1.0 for the rows searches may return
 
     @classmethod
-    def build(cls, ids: np.ndarray, texts: Sequence[str]) -> KeywordIndex:
+    def build(
+        cls, ids: np.ndarray, texts: Sequence[str], reference: _Segment | None = None
+    ) -> _Segment:
+        """A segment of these passages. With a `reference` segment, the words' rarity (idf)
+        is that of both segments together, so that scores of the two can be compared."""
         import bm25s
-        import numpy as np
 
         retriever = bm25s.BM25()
         if len(texts):
             # Equal passages (repeated headers, boilerplate) are tokenized once.
             row_of: dict[str, int] = {}
             rows = [row_of.setdefault(text, len(row_of)) for text in texts]
-            tokens = bm25s.tokenize(list(row_of), stopwords=cls.STOPWORDS, show_progress=False)
+            tokens = bm25s.tokenize(list(row_of), stopwords=STOPWORDS, show_progress=False)
             tokens = bm25s.tokenization.Tokenized([tokens.ids[r] for r in rows], tokens.vocab)
             retriever.index(tokens, show_progress=False)
-        return cls(retriever, np.asarray(ids, dtype=np.int64))
+        segment = cls(retriever, ids)
+        if reference is not None and len(texts) and reference.rows():
+            segment._share_rarity(reference)
+        return segment
+
+    def _share_rarity(self, reference: _Segment) -> None:
+        """Rescale each word's scores from this segment's idf to that of both segments."""
+        import numpy as np
+
+        assert self.retriever.method == "lucene", "the rescaling below is Lucene's idf"
+        scores = self.retriever.scores
+        indptr = np.asarray(scores["indptr"])
+        own_df = np.diff(indptr).astype(np.float64)
+        ref_df_by_id = np.diff(np.asarray(reference.retriever.scores["indptr"]))
+        ref_vocab = reference.retriever.vocab_dict
+        ref_df = np.zeros(len(own_df))
+        for word, own_id in self.retriever.vocab_dict.items():
+            ref_id = ref_vocab.get(word)
+            if ref_id is not None and own_id < len(ref_df):
+                ref_df[own_id] = ref_df_by_id[ref_id]
+        own_n = float(self.rows())
+        both_n = own_n + reference.rows()
+        own_idf = np.log(1 + (own_n - own_df + 0.5) / (own_df + 0.5))
+        both_idf = np.log(1 + (both_n - (own_df + ref_df) + 0.5) / (own_df + ref_df + 0.5))
+        factor = np.divide(both_idf, own_idf, out=np.ones_like(own_idf), where=own_idf > 0)
+        data = np.asarray(scores["data"])
+        scores["data"] = (data * np.repeat(factor, np.diff(indptr))).astype(data.dtype)
 
     @classmethod
-    def load(cls, folder: Path) -> KeywordIndex | None:
+    def load(cls, folder: Path) -> _Segment | None:
         import bm25s
         import numpy as np
 
@@ -382,17 +420,56 @@ class KeywordIndex:
         """How many passages the BM25 statistics were computed over."""
         return int(self.retriever.scores["num_docs"]) if len(self.ids) else 0
 
-    def mismatched(self, rows: np.ndarray, texts: Sequence[str]) -> list[int]:
-        """Of these rows, those whose indexed words are not the words of `texts` (the catalog's
-        text of each row's chunk id)."""
+    def live_ids(self) -> np.ndarray:
+        import numpy as np
+
+        return np.setdiff1d(self.ids, self.dead)
+
+    def kill(self, ids: np.ndarray) -> None:
+        """Skip these rows from now on."""
+        import numpy as np
+
+        if len(ids):
+            self.dead = np.union1d(self.dead, ids)
+            self._alive = None
+
+    def search(
+        self, words: list[list[str]], k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        import numpy as np
+
+        if not len(self.ids) or not any(w in self.retriever.vocab_dict for w in words[0]):
+            return []
+        mask = None
+        if len(self.dead):
+            if self._alive is None:
+                self._alive = (~np.isin(self.ids, self.dead)).astype(np.float32)
+            mask = self._alive
+        if allowed is not None:
+            wanted = np.isin(self.ids, allowed).astype(np.float32)
+            mask = wanted if mask is None else mask * wanted
+        if mask is not None and not mask.any():
+            return []
+        rows, scores = self.retriever.retrieve(
+            words, k=min(k, len(self.ids)), show_progress=False, weight_mask=mask
+        )
+        return [
+            (int(self.ids[r]), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0
+        ]
+
+    def mismatched(self, ids: np.ndarray, texts: Sequence[str]) -> list[int]:
+        """Of these chunk ids (rows of this segment), those whose indexed words are not the
+        words of `texts` (the catalog's text of each)."""
         import bm25s
         import numpy as np
 
+        position = {int(i): r for r, i in enumerate(self.ids.tolist())}
+        rows = np.array([position[int(i)] for i in ids], dtype=np.int64)
         scores = self.retriever.scores
         indptr = np.asarray(scores["indptr"])
         doc_rows = np.asarray(scores["indices"])
         tokens = bm25s.tokenize(
-            list(texts), stopwords=self.STOPWORDS, show_progress=False, return_ids=False
+            list(texts), stopwords=STOPWORDS, show_progress=False, return_ids=False
         )
         vocab = self.retriever.vocab_dict
         # The score matrix is stored by word: the entries of word w are indptr[w]:indptr[w + 1].
@@ -402,38 +479,145 @@ class KeywordIndex:
         for row, word in zip(doc_rows[entries].tolist(), words.tolist(), strict=True):
             indexed_words.setdefault(row, set()).add(word)
         bad = []
-        for row, words_of_text in zip(rows.tolist(), tokens, strict=True):
+        for chunk_id, row, words_of_text in zip(ids.tolist(), rows.tolist(), tokens, strict=True):
             indexed = indexed_words.get(row, set())
             expected = {vocab.get(w, -1) for w in words_of_text}
             if indexed != expected:
-                bad.append(int(row))
+                bad.append(int(chunk_id))
         return bad
+
+
+class KeywordIndex:
+    """BM25 over the chunks' text (bm25s), kept in two segments so that a change costs what
+    changed, not the whole library:
+
+    - `main`: every passage there was when it was last built, in `keywords/`;
+    - `recent`: the passages added since, in `keywords-recent/`, with the words' rarity of both
+      segments together (so their scores compare), built again as passages are added;
+    - in each, the passages removed since are skipped (bm25s cannot delete a row).
+
+    Both are built again into one `main` once `recent` holds more than RECENT_FRACTION of the
+    passages or the removed ones more than MAX_DEAD_FRACTION: BM25's statistics (how rare each
+    word is, how long passages are) are then those of the library as it is.
+    """
+
+    STOPWORDS = "en"
+
+    def __init__(self, main: _Segment, recent: _Segment | None = None) -> None:
+        self.main, self.recent = main, recent
+
+    @property
+    def segments(self) -> list[_Segment]:
+        return [self.main] + ([self.recent] if self.recent is not None else [])
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The chunk ids that searches can return, sorted."""
+        import numpy as np
+
+        live = [s.live_ids() for s in self.segments]
+        return np.unique(np.concatenate(live)) if live else np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def build(cls, ids: np.ndarray, texts: Sequence[str]) -> KeywordIndex:
+        return cls(_Segment.build(ids, texts))
+
+    @classmethod
+    def load(cls, folder: Path, recent_folder: Path | None = None) -> KeywordIndex | None:
+        """The index saved in these folders, or None if the main one is missing or unreadable.
+        A recent segment that overlaps the main one (a merge that was not finished) is left out:
+        what it lacks is added again from the catalog."""
+        import numpy as np
+
+        main = _Segment.load(folder)
+        if main is None:
+            return None
+        recent = _Segment.load(recent_folder) if recent_folder is not None else None
+        if recent is not None and (
+            not len(recent.ids) or np.intersect1d(main.ids, recent.ids).size
+        ):
+            recent = None
+        return cls(main, recent)
+
+    def save(self, folder: Path, recent_folder: Path | None = None) -> None:
+        """Write the main segment to `folder`, and the recent one, if any, to `recent_folder`
+        (an old recent folder is removed after the main one is in place: a process killed in
+        between leaves one that overlaps the main segment, which `load` leaves out)."""
+        self.main.save(folder)
+        if recent_folder is not None:
+            self.save_recent(recent_folder)
+
+    def save_recent(self, recent_folder: Path) -> None:
+        if self.recent is not None and len(self.recent.ids):
+            self.recent.save(recent_folder)
+        else:
+            shutil.rmtree(recent_folder, ignore_errors=True)
+
+    def rows(self) -> int:
+        """How many passages the BM25 statistics were computed over (both segments)."""
+        return sum(s.rows() for s in self.segments)
+
+    def stored_rows(self) -> int:
+        """How many rows the segments' id lists name (removed ones included)."""
+        return sum(len(s.ids) for s in self.segments)
+
+    def update(self, catalog_ids: np.ndarray, texts_for: Callable[[np.ndarray], list[str]]):
+        """Bring the index in step with the catalog's chunk ids by skipping removed rows and
+        building the recent segment again with the new ones. Returns whether the recent segment
+        was built again, or None where the whole index must be built again instead."""
+        import numpy as np
+
+        held = np.concatenate([s.ids for s in self.segments])
+        missing = np.setdiff1d(catalog_ids, held)
+        kept_recent = (
+            np.intersect1d(self.recent.live_ids(), catalog_ids)
+            if self.recent is not None
+            else np.zeros(0, dtype=np.int64)
+        )
+        recent_ids = np.union1d(kept_recent, missing)
+        live = max(len(catalog_ids), 1)
+        main_live = np.intersect1d(self.main.live_ids(), catalog_ids)
+        dead = self.stored_rows() - len(main_live) - len(kept_recent)
+        if len(recent_ids) > RECENT_FRACTION * live and len(recent_ids) > RECENT_MIN:
+            return None
+        if dead > MAX_DEAD_FRACTION * live:
+            return None
+        self.main.kill(np.setdiff1d(self.main.live_ids(), catalog_ids))
+        if not len(missing):
+            if self.recent is not None:
+                self.recent.kill(np.setdiff1d(self.recent.live_ids(), catalog_ids))
+            return False
+        self.recent = _Segment.build(recent_ids, texts_for(recent_ids), reference=self.main)
+        return True
+
+    def mismatched(self, ids: np.ndarray, texts: Sequence[str]) -> list[int]:
+        """Of these chunk ids, those whose indexed words are not the words of `texts` (the
+        catalog's text of each)."""
+        import numpy as np
+
+        ids = np.asarray(ids, dtype=np.int64)
+        text_of = dict(zip(ids.tolist(), texts, strict=True))
+        bad: list[int] = []
+        for segment in self.segments:
+            mine = ids[np.isin(ids, segment.ids)]
+            if len(mine):
+                bad += segment.mismatched(mine, [text_of[int(i)] for i in mine])
+        return sorted(bad)
 
     def search(
         self, query: str, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """Up to k (id, BM25 score) pairs with at least one query word, best first."""
         import bm25s
-        import numpy as np
 
-        if not len(self.ids):
+        if not any(len(s.ids) for s in self.segments):
             return []
         words = bm25s.tokenize(
             [query], stopwords=self.STOPWORDS, show_progress=False, return_ids=False
         )
-        if not any(w in self.retriever.vocab_dict for w in words[0]):
-            return []
-        mask = None
-        if allowed is not None:
-            mask = np.isin(self.ids, allowed).astype(np.float32)
-            if not mask.any():
-                return []
-        rows, scores = self.retriever.retrieve(
-            words, k=min(k, len(self.ids)), show_progress=False, weight_mask=mask
-        )
-        return [
-            (int(self.ids[r]), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0
-        ]
+        hits = [hit for s in self.segments for hit in s.search(words, k, allowed)]
+        hits.sort(key=lambda hit: -hit[1])
+        return hits[:k]
 
 
 # -- both, on disk ---------------------------------------------------------------------------
@@ -460,6 +644,10 @@ class SearchIndex:
     def keywords_path(self) -> Path:
         return self.folder / KEYWORDS_DIR
 
+    @property
+    def recent_keywords_path(self) -> Path:
+        return self.folder / RECENT_KEYWORDS_DIR
+
     def sync(
         self,
         catalog_ids: np.ndarray,
@@ -481,10 +669,12 @@ class SearchIndex:
         changed_keywords = self._sync_keywords(catalog_ids, texts_for)
         if changed_vectors:
             self.vectors.save(self.vectors_path)
-        if changed_keywords:
-            self.keywords.save(self.keywords_path)
+        if changed_keywords == "main":
+            self.keywords.save(self.keywords_path, self.recent_keywords_path)
+        elif changed_keywords == "recent":
+            self.keywords.save_recent(self.recent_keywords_path)
         self.generation = generation
-        return changed_vectors or changed_keywords
+        return changed_vectors or changed_keywords is not None
 
     def _sync_vectors(self, catalog_ids, vectors_for) -> bool:
         """Returns whether the file needs writing."""
@@ -525,19 +715,26 @@ class SearchIndex:
         vectors = vectors_for(ids) if len(ids) else np.zeros((0, self.dim), dtype=np.float32)
         return VectorIndex.build(self.dim, ids, vectors)
 
-    def _sync_keywords(self, catalog_ids, texts_for) -> bool:
+    def _sync_keywords(self, catalog_ids, texts_for) -> str | None:
+        """Returns what needs writing: "main" (all of it), "recent", or None."""
         import numpy as np
 
         if self.keywords is None:
-            self.keywords = KeywordIndex.load(self.keywords_path)
-        if self.keywords is not None and np.array_equal(self.keywords.ids, catalog_ids):
-            return False
-        # BM25's statistics are global (document frequencies, mean length): any change of
-        # the chunk set means building it again.
+            self.keywords = KeywordIndex.load(self.keywords_path, self.recent_keywords_path)
+        if self.keywords is not None:
+            if np.array_equal(self.keywords.ids, catalog_ids):
+                return None
+            recent_built = self.keywords.update(catalog_ids, texts_for)
+            if recent_built is not None:
+                if not recent_built:
+                    return None  # rows removed: skipped, which the next load works out again
+                recent = self.keywords.recent
+                self.rebuilt.append(f"keywords: {len(recent.ids) if recent else 0} recent")
+                return "recent"
         if self.keywords_path.exists() or len(catalog_ids):
             self.rebuilt.append("keywords: rebuilt")
         self.keywords = KeywordIndex.build(catalog_ids, texts_for(catalog_ids))
-        return True
+        return "main"
 
     def search(
         self,
@@ -596,26 +793,35 @@ class SearchIndex:
                     )
         for where, keywords in (
             ("in memory", self.keywords),
-            ("on disk", KeywordIndex.load(self.keywords_path)),
+            ("on disk", KeywordIndex.load(self.keywords_path, self.recent_keywords_path)),
         ):
             if keywords is None:
                 problems.append(f"The keyword index ({where}) is missing or unreadable.")
-            elif not np.array_equal(keywords.ids, catalog_ids):
+                continue
+            # As saved, the keyword index still holds the passages removed since it was last
+            # written; they are skipped once it is loaded. Any other difference is a fault.
+            if where == "in memory":
+                held = keywords.ids
+            else:
+                held = np.unique(np.concatenate([s.ids for s in keywords.segments]))
+            missing = np.setdiff1d(catalog_ids, held)
+            extra = np.setdiff1d(held, catalog_ids)
+            if len(missing) or (len(extra) and where == "in memory"):
                 problems.append(
                     f"The keyword index ({where}) does not match the catalog: it holds "
-                    f"{len(keywords.ids)} passages, the catalog {len(catalog_ids)}."
+                    f"{len(held)} passages, the catalog {len(catalog_ids)}."
                 )
-            elif keywords.rows() != len(catalog_ids):
+            elif keywords.rows() != keywords.stored_rows():
                 problems.append(
                     f"The keyword index ({where}) is inconsistent: its statistics cover "
-                    f"{keywords.rows()} passages, its list names {len(catalog_ids)}."
+                    f"{keywords.rows()} passages, its list names {keywords.stored_rows()}."
                 )
             elif texts_for is not None and len(catalog_ids):
-                rows = np.arange(0, len(catalog_ids), max(1, len(catalog_ids) // 200))
-                bad = keywords.mismatched(rows, texts_for(catalog_ids[rows]))
+                sample = catalog_ids[:: max(1, len(catalog_ids) // 200)]
+                bad = keywords.mismatched(sample, texts_for(sample))
                 if bad:
                     problems.append(
                         f"The keyword index ({where}) has the words of other passages than the "
-                        f"catalog's for {len(bad)} of the {len(rows)} passages checked."
+                        f"catalog's for {len(bad)} of the {len(sample)} passages checked."
                     )
         return problems

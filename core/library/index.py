@@ -314,9 +314,12 @@ class IndexMixin:
     def _chunk_ids(self) -> np.ndarray:
         import numpy as np
 
+        # Unordered, SQLite reads the ids from its small (doc_id, seq) index instead of every
+        # row of the table (each of which holds a passage and its vector): 22 ms instead of
+        # 125 ms for 95,149 passages (bench/scale.py's library), at every sync.
         with self._reading("read the search index of") as db:
-            ids = [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")]
-        return np.array(ids, dtype=np.int64)
+            ids = np.fromiter((r[0] for r in db.execute("SELECT id FROM chunks")), np.int64)
+        return np.sort(ids)
 
     def _vectors_for(self, ids: np.ndarray) -> np.ndarray:
         import numpy as np

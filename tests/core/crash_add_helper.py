@@ -32,7 +32,8 @@ Hook steps, each stalling at the N-th time it happens in that child:
     pages, chunks   a page or chunk row is being inserted, inside the document's transaction
     commit          a write transaction is about to commit
     vectors-save    the new FAISS file is written and about to be renamed into place
-    keywords-save   the new BM25 folder is written and about to be put in place
+    keywords-save   a new BM25 folder (all passages, or the recent ones) is written and about
+                    to be put in place
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _install(hook: dict | None, lib, announce: str | None = None) -> None:
         name = os.path.basename(os.fspath(dst))
         if name == core.retrieval.VECTORS_FILE:
             counter.hit("vectors-save")
-        elif name == core.retrieval.KEYWORDS_DIR:
+        elif name in (core.retrieval.KEYWORDS_DIR, core.retrieval.RECENT_KEYWORDS_DIR):
             counter.hit("keywords-save")
         return real_replace(src, dst, *args, **kwargs)
 

@@ -432,6 +432,7 @@ LIBRARY_FILES = {
     "catalog.sqlite-shm",
     "vectors.faiss",
     "keywords",
+    "keywords-recent",
 }
 
 

@@ -136,7 +136,7 @@ def test_sync_builds_saves_adds_removes_and_switches_kind(tmp_path, monkeypatch)
     catalog.reads = 0
     assert catalog.sync(index)
     assert catalog.reads == 20  # only the new vectors were read
-    assert index.rebuilt == ["vectors: 20 added, 0 removed", "keywords: rebuilt"]
+    assert index.rebuilt == ["vectors: 20 added, 0 removed", "keywords: 20 recent"]
 
     catalog.add(81, 40)  # 120 chunks: over the flat limit
     catalog.sync(index)
@@ -186,7 +186,7 @@ def test_a_stale_keyword_index_is_rebuilt_and_a_damaged_one_too(tmp_path):
     catalog.add(31, 5)
     index = SearchIndex(tmp_path, DIM)
     catalog.sync(index)
-    assert "keywords: rebuilt" in index.rebuilt
+    assert "keywords: 5 recent" in index.rebuilt
     assert index.keywords.search("word33", 3)[0][0] == 33
 
     (tmp_path / "keywords" / "chunk_ids.npy").write_bytes(b"junk")
@@ -226,3 +226,103 @@ def test_check_reports_an_index_that_disagrees_with_the_catalog(tmp_path):
     assert any("vector index (in memory)" in p and "3 passages missing" in p for p in problems)
     assert any("vector index (on disk)" in p for p in problems)
     assert any("keyword index" in p for p in problems)
+
+
+def same_length_texts(start: int, n: int) -> dict[int, str]:
+    """Passages of equal length (so BM25's length normalisation is the same in any segment)."""
+    topics = ["harbour", "lighthouse", "ferry", "tide", "pier", "quay", "beacon"]
+    return {
+        i: f"note {i} the {topics[i % 7]} report word{i} about {topics[(i * 3) % 7]} duty"
+        for i in range(start, start + n)
+    }
+
+
+def test_passages_added_later_are_scored_as_if_indexed_with_the_rest(tmp_path):
+    """A passage added after the keyword index was built scores about as it would in a full
+    build (the words' rarity is that of all passages), so where it was indexed does not change
+    what ranks first."""
+    first, later = same_length_texts(1, 300), same_length_texts(301, 40)
+    everything = {**first, **later}
+    ids = np.array(sorted(everything))
+    full = KeywordIndex.build(ids, [everything[i] for i in ids])
+
+    catalog = Catalog(0)
+    catalog.texts = dict(first)
+    catalog.vectors = {i: unit(1, seed=i)[0] for i in first}
+    index = SearchIndex(tmp_path, DIM)
+    catalog.sync(index)
+    catalog.texts.update(later)
+    catalog.vectors.update({i: unit(1, seed=i)[0] for i in later})
+    catalog.sync(index)
+
+    assert index.keywords.recent is not None and len(index.keywords.recent.ids) == 40
+    for query in ["word305 harbour", "lighthouse ferry word12", "tide word330"]:
+        split = dict(index.keywords.search(query, 10))
+        whole = dict(full.search(query, 10))
+        assert next(iter(split)) == next(iter(whole))
+        for chunk_id in set(split) & set(whole):
+            assert split[chunk_id] == pytest.approx(whole[chunk_id], rel=0.03)
+
+
+def test_adding_and_removing_passages_rewrites_only_what_changed(tmp_path):
+    catalog = Catalog(3000)
+    index = SearchIndex(tmp_path, DIM)
+    catalog.sync(index)
+    main_file = tmp_path / "keywords" / "chunk_ids.npy"
+    built = main_file.stat().st_mtime_ns
+
+    catalog.add(3001, 30)
+    catalog.sync(index)
+    assert "keywords: 30 recent" in index.rebuilt
+    assert (tmp_path / "keywords-recent").is_dir()
+    assert index.keywords.search("word3017", 3)[0][0] == 3017
+
+    catalog.remove([5, 3017])
+    catalog.sync(index)
+    assert not any(step.startswith("keywords") for step in index.rebuilt)  # only skipped
+    assert main_file.stat().st_mtime_ns == built
+    assert index.keywords.search("word3017", 3) == []
+    assert all(i != 5 for i, _ in index.keywords.search("word5 topic5", 50))
+
+    # Reopened from disk: the removed passages are worked out again from the catalog.
+    reopened = SearchIndex(tmp_path, DIM)
+    assert not catalog.sync(reopened)
+    assert reopened.keywords.search("word3017", 3) == []
+    assert reopened.check(catalog.ids(), catalog.vectors_for, catalog.texts_for) == []
+    assert main_file.stat().st_mtime_ns == built
+
+
+def test_the_recent_keywords_are_merged_once_they_grow(tmp_path, monkeypatch):
+    monkeypatch.setattr(retrieval, "RECENT_MIN", 50)
+    catalog = Catalog(200)
+    index = SearchIndex(tmp_path, DIM)
+    catalog.sync(index)
+    catalog.add(201, 40)
+    catalog.sync(index)
+    assert index.keywords.recent is not None
+
+    catalog.add(241, 40)  # 80 recent passages: over 10 % of 280 and over the minimum
+    catalog.sync(index)
+    assert "keywords: rebuilt" in index.rebuilt
+    assert index.keywords.recent is None and not (tmp_path / "keywords-recent").exists()
+    assert index.keywords.main.rows() == 280
+    assert index.check(catalog.ids(), catalog.vectors_for, catalog.texts_for) == []
+
+
+def test_a_recent_segment_left_by_an_unfinished_merge_is_ignored(tmp_path):
+    catalog = Catalog(100)
+    index = SearchIndex(tmp_path, DIM)
+    catalog.sync(index)
+    catalog.add(101, 10)
+    catalog.sync(index)
+    saved_recent = index.keywords.recent
+    # The merge wrote the main segment with every passage, then stopped before the recent
+    # folder was removed.
+    KeywordIndex.build(catalog.ids(), catalog.texts_for(catalog.ids())).save(tmp_path / "keywords")
+    saved_recent.save(tmp_path / "keywords-recent")
+
+    reopened = SearchIndex(tmp_path, DIM)
+    catalog.sync(reopened)
+    assert reopened.keywords.recent is None
+    assert reopened.check(catalog.ids(), catalog.vectors_for, catalog.texts_for) == []
+    assert [i for i, _ in reopened.keywords.search("word105", 5)][:1] == [105]
