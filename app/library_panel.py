@@ -1,12 +1,26 @@
 """The library panel: the documents, where each one is (queued, reading, indexing, ready,
-failed), a filter, and the buttons that add and remove them."""
+failed), a filter, and the buttons that add and remove them.
+
+The list is a model and a view (app/documents_model.py) so that a library of thousands of
+documents scrolls, filters and sorts without stalling the window."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -15,30 +29,47 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from core.documents.models import count_pages
+from app.documents_model import FILTER_ROLE, PATH_ROLE, STATUS, TITLE, DocumentsModel, runs
 from core.library import DocumentInfo, owning_folder
 
-PATH_ROLE = Qt.ItemDataRole.UserRole
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
-STATE_WORDS = {
-    "queued": "queued",
-    "reading": "reading…",
-    "indexing": "indexing…",
-    "ready": "ready",
-    "failed": "failed",
-}
-STATE_COLOURS = {"failed": "#c0392b", "ready": "#2e7d32"}
+class _Selection(QItemSelectionModel):
+    """The list's selection model, saying when a selection is about to replace the whole
+    selection (a plain click, Select All) rather than add to it (a Ctrl-click): documents
+    hidden by the filter are then deselected too, as they would be were they shown."""
+
+    replacing = Signal()
+
+    def select(
+        self,
+        selection: QItemSelection | QModelIndex | QPersistentModelIndex,
+        command: QItemSelectionModel.SelectionFlag,
+    ) -> None:
+        if command & QItemSelectionModel.SelectionFlag.Clear:
+            self.replacing.emit()
+        super().select(selection, command)
+
+
+class _Filter(QSortFilterProxyModel):
+    """Lets through the rows whose title or path holds the filter text, in the order its
+    source (the sorting proxy) gives them. Sorting is left to that source, so that clearing
+    the filter on thousands of rows costs one look at each row, not a sort whose every
+    comparison asks the model for its data."""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sourceModel().sort(column, order)
 
 
 class LibraryPanel(QWidget):
-    """Lists the documents; emits what the user asks for, never changes the library itself."""
+    """Lists the documents; emits what the user asks for, never changes the library itself.
+
+    The selection is kept as paths, so that documents hidden by the filter stay selected
+    (a filter helps find documents to add to a selection; it does not undo it)."""
 
     add_files_requested = Signal()
     add_folder_requested = Signal()
@@ -62,19 +93,37 @@ class LibraryPanel(QWidget):
         self.filter.setAccessibleName("Filter documents")
         self.filter.textChanged.connect(self._apply_filter)
 
-        self.tree = QTreeWidget()
+        self.model = DocumentsModel(self)
+        self.sorter = QSortFilterProxyModel(self)
+        self.sorter.setSourceModel(self.model)
+        self.sorter.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.sorter.setDynamicSortFilter(True)  # a changed state or title finds its place
+        self.filtered = _Filter(self)
+        self.filtered.setSourceModel(self.sorter)
+        self.filtered.setFilterKeyColumn(TITLE)
+        self.filtered.setFilterRole(FILTER_ROLE)
+        self.filtered.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        self.tree = QTreeView()
         self.tree.setAccessibleName("Documents in the library")
-        self.tree.setHeaderLabels(["Title", "Status"])
+        self.tree.setModel(self.filtered)
+        default_selection = self.tree.selectionModel()
+        self.tree.setSelectionModel(_Selection(self.filtered, self.tree))
+        default_selection.deleteLater()
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSortingEnabled(True)
-        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.sortByColumn(TITLE, Qt.SortOrder.AscendingOrder)
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
-        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        # The Status column fits the rows in view and those around them, not all of them:
+        # each row measured asks the model for its data several times.
+        header.setResizeContentsPrecision(200)
+        self.tree.selectionModel().selectionChanged.connect(self._view_selection_changed)
+        self.tree.selectionModel().replacing.connect(self._selection_replacing)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
 
@@ -104,30 +153,15 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
-        self._items: dict[str, QTreeWidgetItem] = {}
+        self._selected: dict[str, None] = {}  # the selected paths, shown or filtered out
+        self._updating = False  # the list is changing under the view: its selection is ours
 
     # -- what the window tells it ------------------------------------------------------------
 
     def set_documents(self, documents: list[DocumentInfo]) -> None:
         """Show the library's documents as ready; files still being added or that failed stay."""
-        self.tree.setSortingEnabled(False)
-        known = {d.path for d in documents}
-        for path, item in list(self._items.items()):
-            state = item.data(1, PATH_ROLE)
-            if path not in known and state == "ready":  # removed
-                self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
-                del self._items[path]
-        for doc in documents:
-            item = self._item(doc.path)
-            item.setText(0, doc.title)
-            item.setData(0, ID_ROLE, doc.id)
-            pages = count_pages(doc.page_unit, doc.page_count)
-            item.setData(1, Qt.ItemDataRole.UserRole + 2, pages)
-            item.setToolTip(0, f"{doc.title}\n{doc.path}\n{pages}, {doc.format.upper()}")
-            if item.data(1, PATH_ROLE) in (None, "ready", "failed"):
-                self._show_state(item, "ready", None, "")
-        self.tree.setSortingEnabled(True)
-        self._apply_filter(self.filter.text())
+        with self._keeping_selection():
+            self.model.set_documents(documents)
 
     def set_folders(self, folders: list[str]) -> None:
         """The folders watched for changes: said under the title, offered in the right-click
@@ -162,114 +196,64 @@ class LibraryPanel(QWidget):
         return menu
 
     def set_file_state(self, path: str, state: str, fraction: float | None, message: str) -> None:
-        item = self._item(path)
-        if not item.text(0):
-            item.setText(0, Path(path).name)
-            item.setToolTip(0, path)
-        self._show_state(item, state, fraction, message)
-        self._apply_filter(self.filter.text())
+        """A file's progress (queued, reading, indexing with a fraction, ready, failed with
+        why); a file not listed yet is added, named by its file name."""
+        with self._keeping_selection():
+            self.model.set_state(path, state, fraction, message)
 
     def state_of(self, path: str) -> str | None:
-        item = self._items.get(path)
-        return item.data(1, PATH_ROLE) if item is not None else None
+        row = self.model.row(path)
+        return row.state if row is not None else None
 
     def status_text(self, path: str) -> str:
-        item = self._items.get(path)
-        return item.text(1) if item is not None else ""
+        row = self.model.row(path)
+        return row.status if row is not None else ""
 
     def selected_ids(self) -> list[int]:
-        ids = [item.data(0, ID_ROLE) for item in self.tree.selectedItems()]
-        return [i for i in ids if i is not None]
+        rows = (self.model.row(path) for path in self._selected)
+        return [row.id for row in rows if row is not None and row.id is not None]
 
     def select_ids(self, ids: list[int]) -> None:
         """Select exactly these documents (a reopened conversation's), showing the first."""
         wanted = set(ids)
-        self.tree.clearSelection()
-        first = None
-        for item in self._items.values():
-            if item.data(0, ID_ROLE) in wanted:
-                item.setSelected(True)
-                first = first or item
-        if first is not None:
-            self.tree.scrollToItem(first)
+        paths = [row.path for row in self.model.rows() if row.id in wanted]
+        with self._keeping_selection():
+            self._selected = dict.fromkeys(paths)
+        shown = [self._view_index(path) for path in paths]
+        if rows := [index for index in shown if index.isValid()]:
+            self.tree.scrollTo(min(rows, key=QModelIndex.row))
 
     def title_of(self, doc_id: int) -> str | None:
-        for item in self._items.values():
-            if item.data(0, ID_ROLE) == doc_id:
-                return item.text(0)
-        return None
+        return next((row.title for row in self.model.rows() if row.id == doc_id), None)
 
     def selected_paths(self) -> list[str]:
-        return [item.data(0, PATH_ROLE) for item in self.tree.selectedItems()]
+        return list(self._selected)
 
     def forget(self, paths: list[str]) -> None:
         """Take entries out of the list (failed files the user dismissed, removed documents)."""
-        for path in paths:
-            if (item := self._items.pop(path, None)) is not None:
-                self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        with self._keeping_selection():
+            self.model.remove(paths)
 
     def document_count(self) -> int:
         """Documents in the library or on their way in (failed files not counted)."""
-        return sum(1 for item in self._items.values() if item.data(1, PATH_ROLE) != "failed")
+        return sum(1 for row in self.model.rows() if row.state != "failed")
 
     def titles(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+        """Every title in the list, filtered out or not, in the order the list sorts them."""
+        return [self.sorter.index(at, TITLE).data() for at in range(self.sorter.rowCount())]
 
     def visible_titles(self) -> list[str]:
-        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
-        return [item.text(0) for item in items if not item.isHidden()]
+        """The titles the filter lets through, in the order they are shown."""
+        return [self.filtered.index(at, TITLE).data() for at in range(self.filtered.rowCount())]
 
-    # -- internals ---------------------------------------------------------------------------
-
-    def _item(self, path: str) -> QTreeWidgetItem:
-        item = self._items.get(path)
-        if item is None:
-            item = QTreeWidgetItem(self.tree)
-            item.setData(0, PATH_ROLE, path)
-            self._items[path] = item
-        return item
-
-    def _show_state(
-        self, item: QTreeWidgetItem, state: str, fraction: float | None, message: str
-    ) -> None:
-        item.setData(1, PATH_ROLE, state)
-        words = STATE_WORDS.get(state, state)
-        if state == "indexing" and fraction is not None:
-            words = f"indexing {int(fraction * 100)}%"
-        elif state == "ready":
-            words = item.data(1, Qt.ItemDataRole.UserRole + 2) or "ready"
-        item.setText(1, words)
-        colour = STATE_COLOURS.get(state)
-        item.setForeground(1, QBrush(QColor(colour)) if colour else QBrush())
-        tip = message if state == "failed" else (message or STATE_WORDS.get(state, state))
-        item.setToolTip(1, tip)
-        if state == "failed":
-            item.setToolTip(0, f"{item.data(0, PATH_ROLE)}\n\n{message}")
-
-    def _apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            haystack = f"{item.text(0)} {item.data(0, PATH_ROLE)}".lower()
-            item.setHidden(bool(needle) and needle not in haystack)
-
-    def _selection_changed(self) -> None:
-        self.remove.setEnabled(bool(self.tree.selectedItems()))
-        self.selection_changed.emit()
-
-    def _context_menu(self, pos: QPoint) -> None:
-        item = self.tree.itemAt(pos)
-        menu = self.document_menu(item)
-        if not menu.isEmpty():
-            menu.exec(self.tree.viewport().mapToGlobal(pos))
-
-    def document_menu(self, item: QTreeWidgetItem | None) -> QMenu:
-        """The right-click menu: Summarise the document (or the selected ones, when it is one
-        of them), then what the folder menu offers."""
-        menu = self.folder_menu(item.data(0, PATH_ROLE) if item is not None else None)
-        doc_id = item.data(0, ID_ROLE) if item is not None else None
-        if doc_id is not None:
-            ids = self.selected_ids() if item.isSelected() else [doc_id]
+    def document_menu(self, path: str | None) -> QMenu:
+        """The right-click menu for a document (None: the empty part of the list): Summarise
+        the document (or the selected ones, when it is one of them), then what the folder menu
+        offers."""
+        menu = self.folder_menu(path)
+        row = self.model.row(path) if path is not None else None
+        if row is not None and row.id is not None:
+            ids = self.selected_ids() if row.path in self._selected else [row.id]
             label = "Summarise" if len(ids) == 1 else f"Summarise the {len(ids)} documents"
             first = menu.actions()[0] if menu.actions() else None
             action = menu.addAction(label) if first is None else QAction(label, menu)
@@ -279,6 +263,84 @@ class LibraryPanel(QWidget):
             action.setToolTip("Every part is read; each point of the summary cites its page.")
             action.triggered.connect(lambda _=False, i=ids: self.summarise_requested.emit(i))
         return menu
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _apply_filter(self, text: str) -> None:
+        """Show the documents whose title or path holds the text, in any case."""
+        with self._keeping_selection():
+            self.filtered.setFilterFixedString(text.strip())
+
+    @contextmanager
+    def _keeping_selection(self) -> Iterator[None]:
+        """Change the list (or the selection) without the view's selection changes being
+        taken for the user's: rows the filter hides drop out of the view's selection but stay
+        selected here. Afterwards the view shows what is selected, and listeners hear of it
+        if it changed (a selected document removed)."""
+        before = list(self._selected)
+        with self._quietly():
+            yield
+            self._selected = {p: None for p in self._selected if self.model.row(p) is not None}
+            self._show_selection()
+        if list(self._selected) != before:
+            self._selection_changed()
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """The view's selection changes meanwhile are the panel's own doing, not the user's."""
+        self._updating = True
+        try:
+            yield
+        finally:
+            self._updating = False
+
+    def _show_selection(self) -> None:
+        """Select in the view exactly the selected documents the filter shows."""
+        rows = sorted(
+            index.row() for path in self._selected if (index := self._view_index(path)).isValid()
+        )
+        if not rows and not self.tree.selectionModel().hasSelection():
+            return
+        selection = QItemSelection()
+        for first, last in runs(rows):
+            selection.select(self.filtered.index(first, TITLE), self.filtered.index(last, STATUS))
+        self.tree.selectionModel().select(
+            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+
+    def _view_index(self, path: str) -> QModelIndex:
+        """Where a path's row is in the view (invalid if not listed or filtered out)."""
+        return self.filtered.mapFromSource(self.sorter.mapFromSource(self.model.index_of(path)))
+
+    def _selection_replacing(self) -> None:
+        if self._updating:
+            return
+        shown = {p: None for p in self._selected if self._view_index(p).isValid()}
+        if len(shown) != len(self._selected):
+            self._selected = shown
+            self._selection_changed()
+
+    def _view_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        """The user changed the selection in the view: bring the kept selection up to date."""
+        if self._updating:
+            return
+        for index in deselected.indexes():
+            if index.column() == TITLE:
+                self._selected.pop(index.data(PATH_ROLE), None)
+        for index in selected.indexes():
+            if index.column() == TITLE:
+                self._selected[index.data(PATH_ROLE)] = None
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.remove.setEnabled(bool(self._selected))
+        self.selection_changed.emit()
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
+        menu = self.document_menu(index.data(PATH_ROLE) if index.isValid() else None)
+        if not menu.isEmpty():
+            menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def _remove_clicked(self) -> None:
         if paths := self.selected_paths():

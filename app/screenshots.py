@@ -80,10 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     _long_text(extra / "field-notes.txt")
     window.add_paths([str(SAMPLE), str(extra)])
     wait(
-        lambda: (
-            "indexing"
-            in " ".join(window.library_panel.status_text(p) for p in window.library_panel._items)
-        ),
+        lambda: "indexing" in " ".join(row.status for row in window.library_panel.model.rows()),
         300,
         "indexing to start",
     )
@@ -92,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ask about the report alone (selected in the list), as a user comparing one document would.
     report = next(
-        item for path, item in window.library_panel._items.items() if Path(path).name == SAMPLE.name
+        row for row in window.library_panel.model.rows() if Path(row.path).name == SAMPLE.name
     )
-    window.library_panel.tree.setCurrentItem(report)
+    window.library_panel.select_ids([report.id])
     window.chat.scope.setCurrentIndex(window.chat.scope.findData("selected"))
     window.chat.prompt.setPlainText("How much did the Eastside renovation cost?")
     window.chat._submit()

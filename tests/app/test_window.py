@@ -318,8 +318,7 @@ def test_right_click_summarise_asks_for_a_summary_of_that_document(make_window, 
     window = make_window()
     window.add_paths([str(SAMPLE)])
     qtbot.waitUntil(lambda: _idle(window) and _ready(window, SAMPLE), timeout=120_000)
-    item = window.library_panel._items[str(SAMPLE.resolve())]
-    menu = window.library_panel.document_menu(item)
+    menu = window.library_panel.document_menu(str(SAMPLE.resolve()))
     summarise = next(a for a in menu.actions() if a.text() == "Summarise")
     summarise.trigger()
     assert window.answer_job is not None
