@@ -3,10 +3,12 @@ first token cold, with the KV cache kept in memory, and from disk after a restar
 repeats; ratios against baselines measured in the same run.
 
     python bench/llm_speed.py [--model SPEC] [--repeats N] [--dtypes float32] [--lengths 1000,4000]
+                              [--prefill-only]
 
-Runtimes: the built-in torch path (with transformers' own `generate()` as its decode baseline)
-and llama.cpp on the same GGUF when `llama_cpp` is importable. The last table is the one
-Longread's default runtime choice rests on (core.llm.runtime).
+Runtimes: the built-in torch path (with transformers' own `generate()` as its decode baseline,
+and transformers' own SDPA attention as its prefill baseline where the backend reads prompts
+with another) and llama.cpp on the same GGUF when `llama_cpp` is importable. The last table is
+the one Longread's default runtime choice rests on (core.llm.runtime).
 """
 
 from __future__ import annotations
@@ -38,16 +40,28 @@ def forget(backend) -> None:
         backend.states = None
 
 
-def prefill_rate(backend, tokens: int, repeats: int) -> float:
-    """Prompt tokens per second for a cold prompt of about `tokens` tokens."""
-    rates = []
-    for r in range(repeats):
-        document = texts.planted(backend.count_tokens, tokens - 60, seed=100 + r)
-        forget(backend)
-        list(backend.stream(texts.ask(document), max_new_tokens=1))
-        stats = backend.last_stats
-        rates.append((stats.prompt_tokens - stats.cached_tokens) / stats.prefill_s)
-    return median(rates)
+def prefill_rates(backend, tokens: int, repeats: int) -> dict[str, float]:
+    """Prompt tokens per second for a cold prompt of about `tokens` tokens, by the attention
+    that read it: the backend's own and, where that is not transformers' SDPA, SDPA too, taking
+    turns on the same documents so that a busy machine slows both alike."""
+    model = getattr(backend, "model", None)  # the torch path's transformers model
+    own = model.config._attn_implementation if model is not None else "llama.cpp"
+    attentions = [own] if model is None or own == "sdpa" else [own, "sdpa"]
+    rates: dict[str, list[float]] = {name: [] for name in attentions}
+    try:
+        for r in range(repeats):
+            document = texts.planted(backend.count_tokens, tokens - 60, seed=100 + r)
+            for name in attentions:
+                if model is not None:
+                    model.set_attn_implementation(name)
+                forget(backend)
+                list(backend.stream(texts.ask(document), max_new_tokens=1))
+                stats = backend.last_stats
+                rates[name].append((stats.prompt_tokens - stats.cached_tokens) / stats.prefill_s)
+    finally:
+        if model is not None:
+            model.set_attn_implementation(own)
+    return {name: median(values) for name, values in rates.items()}
 
 
 def decode_rate(backend, repeats: int, new_tokens: int = 64) -> float:
@@ -121,8 +135,16 @@ def reopen_llamacpp(backend, folder: Path) -> None:
 def measure(backend, args, tmp: Path, reopen) -> dict:
     row = {}
     for length in (int(x) for x in args.lengths.split(",")):
-        row[f"prefill {length // 1000}k"] = rate = prefill_rate(backend, length, args.repeats)
-        print(f"prefill {length:>5} tokens: {rate:7.0f} tok/s", flush=True)
+        rates = prefill_rates(backend, length, args.repeats)
+        own, rate = next(iter(rates.items()))
+        row[f"prefill {length // 1000}k"] = rate
+        line = f"prefill {length:>5} tokens: {rate:7.0f} tok/s"
+        if "sdpa" in rates and own != "sdpa":
+            baseline = rates["sdpa"]
+            line += f" ({own}); transformers' sdpa {baseline:.0f} tok/s ({rate / baseline:.2f}x)"
+        print(line, flush=True)
+    if args.prefill_only:
+        return row
     row["decode"] = decode_rate(backend, args.repeats)
     print(f"decode ({backend.decode_path}): {row['decode']:.1f} tok/s", flush=True)
     cold, memory, disk = ttft(backend, args.repeats, tmp, reopen, args.ttft_tokens)
@@ -174,6 +196,9 @@ def main() -> None:
     parser.add_argument("--dtypes", default="float32")
     parser.add_argument("--lengths", default="1000,4000,8000")
     parser.add_argument("--ttft-tokens", type=int, default=6000)
+    parser.add_argument(
+        "--prefill-only", action="store_true", help="measure prefill alone, on the torch path"
+    )
     args = parser.parse_args()
 
     from core.llm.spec import parse
@@ -188,6 +213,8 @@ def main() -> None:
         backend = TransformersBackend(spec, dtype=dtype)
         print(f"\n== torch path, {dtype}, {backend.device} ==", flush=True)
         row = table[f"torch {dtype}"] = measure(backend, args, tmp / dtype, reopen_torch)
+        if args.prefill_only:
+            continue
         fast, backend.fast = backend.fast, None  # the same loop on transformers' own forward
         plain = decode_rate(backend, args.repeats)
         backend.fast = fast
@@ -202,7 +229,9 @@ def main() -> None:
 
     from core.llm.llamacpp_backend import available
 
-    if available() and spec.kind == "gguf":
+    if args.prefill_only:
+        print("\nllama.cpp: not measured (--prefill-only)")
+    elif available() and spec.kind == "gguf":
         from core.llm.llamacpp_backend import LlamaCppBackend
 
         cpp = LlamaCppBackend(spec)
