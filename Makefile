@@ -62,3 +62,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/llm_speed.py
 	$(BIN)/python bench/llm_speed.py --model synthetic --lengths 1000,4000 --repeats 2 --ttft-tokens 3000
 	$(BIN)/python bench/first_answer.py
+	$(BIN)/python bench/ask_twice.py
+	$(BIN)/python bench/scale.py --json bench/out/scale.json

@@ -492,7 +492,7 @@ class ChatPanel(QWidget):
         empty; a prompt to ask once it has documents (being added or ready)."""
         if documents:
             self.welcome_text.setText(
-                f"Ask a question below about your {documents} document"
+                f"Ask a question below about your {documents:,} document"
                 f"{'s' if documents != 1 else ''}, or choose some in the list and ask about "
                 "“Selected documents”.<br><br>Each answer shows the pages it comes from; click "
                 "one to see it. Documents still being indexed can be asked about once they are "

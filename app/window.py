@@ -734,7 +734,7 @@ class MainWindow(QMainWindow):
             self.chat.scope.setItemText(1, "Selected documents")
         if self.chat.scope.currentData() == "all":
             count = self.library_panel.document_count()
-            about = f"all {count} documents" if count > 1 else ""
+            about = f"all {count:,} documents" if count > 1 else ""
         elif selected == 1:
             about = f"“{self.library_panel.title_of(ids[0]) or 'one document'}”"
         else:

@@ -72,7 +72,8 @@ def main() -> None:
         )
     t = time.perf_counter()
     backend = get_backend(f"gguf:{path}")
-    steps[f"load on {getattr(backend, 'runtime', 'torch')}"] = time.perf_counter() - t
+    where = f"{getattr(backend, 'runtime', 'torch')}, {getattr(backend, 'device', 'cpu')}"
+    steps[f"load on {where}"] = time.perf_counter() - t
     t = time.perf_counter()
     record = probe(backend)
     steps["speed probe"] = time.perf_counter() - t

@@ -1,0 +1,139 @@
+"""Asking about the same file twice: `longread ask FILE` keeps what it read and embedded (by the
+file's content, in the cache folder), so the second question should cost a fraction of the
+first. Measured: time to the answer's first token, and to its end, of a first and a second
+`longread ask` on a 1,000-page PDF never asked about before, each in a new process.
+
+The PDF is generated once under bench/out (the text of Python's own documentation, as in
+bench/index_speed.py). The answer streams only to a terminal, so each run's output goes to a
+pseudo-terminal and the first byte there is the first token.
+
+    python bench/ask_twice.py [--pages 1000] [--repeats 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+QUESTION = "What does the shutil module's copytree function do with symbolic links?"
+
+
+def manual(pages: int) -> Path:
+    path = OUT / f"manual-{pages}.pdf"
+    if path.is_file():
+        return path
+    sys.path.insert(0, str(ROOT / "bench"))
+    from fpdf import FPDF
+    from index_speed import manual_lines
+
+    lines = manual_lines()
+    OUT.mkdir(parents=True, exist_ok=True)
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.set_title("Python Library Manual")
+    pdf.set_font("Helvetica", size=9)
+    at = 0
+    for _ in range(pages):
+        pdf.add_page()
+        for row in range(52):
+            line = lines[at % len(lines)]
+            at += 1
+            if line.strip():
+                pdf.text(12, 14 + row * 5.3, line)
+    tmp = path.with_suffix(".tmp")
+    pdf.output(str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def fresh_cache(home: Path) -> Path:
+    """A cache folder holding what the user's holds (the converted model, the runtime's
+    records: what one first question leaves for good) but no files asked about and no saved
+    KV caches: both start empty, as for a file never asked about."""
+    from core.llm.transformers_backend import cache_root
+
+    cache = home / "cache"
+    cache.mkdir()
+    real = cache_root()
+    for entry in ("models", "runtime"):
+        if (real / entry).exists():
+            (cache / entry).symlink_to(real / entry)
+    return cache
+
+
+def ask(pdf: Path, home: Path) -> dict:
+    """One `longread ask` in a new process: seconds to the first token and to the end."""
+    env = {**os.environ, "LONGREAD_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    env["TRANSFORMERS_OFFLINE"] = "1"
+    env["LONGREAD_CACHE"] = str(home / "cache")
+    with tempfile.TemporaryFile() as errors:
+        leader, follower = pty.openpty()
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.entry", "ask", str(pdf), "-q", QUESTION],
+            stdout=follower,
+            stderr=errors,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+        )
+        os.close(follower)
+        first, output = None, b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                try:
+                    data = os.read(leader, 4096)
+                except OSError:  # the process closed its end
+                    break
+                if not data:
+                    break
+                if first is None and data.strip():
+                    first = time.perf_counter() - started
+                output += data
+            elif process.poll() is not None:
+                break
+        process.wait()
+        os.close(leader)
+        if process.returncode != 0:
+            errors.seek(0)
+            said = (output + errors.read()).decode(errors="replace")[-1500:]
+            raise SystemExit(f"longread ask failed ({process.returncode}): {said}")
+    return {"first_token_s": first, "total_s": time.perf_counter() - started}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=2, help="second asks, medians reported")
+    args = parser.parse_args(argv)
+    made = manual(args.pages)
+    print(f"{made.name}: {args.pages} pages, {made.stat().st_size / 1e6:.1f} MB")
+    with tempfile.TemporaryDirectory(prefix="longread-ask-twice-") as home:
+        fresh_cache(Path(home))
+        first = ask(made, Path(home))
+        token, total = first["first_token_s"], first["total_s"]
+        print(f"first ask:  first token {token:.1f} s, end {total:.1f} s")
+        again = [ask(made, Path(home)) for _ in range(args.repeats)]
+    token = statistics.median(a["first_token_s"] for a in again)
+    total = statistics.median(a["total_s"] for a in again)
+    print(f"second ask: first token {token:.1f} s, end {total:.1f} s (median of {args.repeats})")
+    share = token / first["first_token_s"]
+    verdict = "met" if share <= 0.10 else "NOT met"
+    print(f"second / first, time to first token: {share:.1%} (target <= 10 %: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
