@@ -294,8 +294,13 @@ class Embedder:
         return vectors.cpu().numpy(), int(features["input_ids"].numel())
 
     def _thread_trial(self, batches: int) -> _ThreadTrial | None:
-        """On a CPU with several threads, a plan to time two thread counts on this job."""
-        if self._threads is not None or batches < _ThreadTrial.MIN_BATCHES:
+        """On a CPU with several threads, a plan to time two thread counts on this job.
+
+        A verdict of one thread is timed again at the next long job: it is usually made while
+        something else held the other cores (the parser reading the next file as `add` embeds
+        the first), and kept, it left every later job at half speed (Longread embedded at 39
+        passages/s against 58 for the same model on 2 threads, bench/index_speed.py)."""
+        if self._threads not in (None, 1) or batches < _ThreadTrial.MIN_BATCHES:
             return None
         from core.device import cpu_threads
 
