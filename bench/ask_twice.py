@@ -42,25 +42,11 @@ def manual(pages: int) -> Path:
     if path.is_file():
         return path
     sys.path.insert(0, str(ROOT / "bench"))
-    from fpdf import FPDF
-    from index_speed import manual_lines
+    from index_speed import manual_lines, write_manual_pdf
 
-    lines = manual_lines()
     OUT.mkdir(parents=True, exist_ok=True)
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_auto_page_break(False)
-    pdf.set_title("Python Library Manual")
-    pdf.set_font("Helvetica", size=9)
-    at = 0
-    for _ in range(pages):
-        pdf.add_page()
-        for row in range(52):
-            line = lines[at % len(lines)]
-            at += 1
-            if line.strip():
-                pdf.text(12, 14 + row * 5.3, line)
     tmp = path.with_suffix(".tmp")
-    pdf.output(str(tmp))
+    write_manual_pdf(tmp, pages, manual_lines(), 0, "Python Library Manual")
     os.replace(tmp, path)
     return path
 

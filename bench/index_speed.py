@@ -90,50 +90,65 @@ def corpus() -> list[Path]:
     paths = [CORPUS / name for name, _ in GENERATED]
     if all(p.is_file() for p in paths):
         return paths
-    from fpdf import FPDF
-
     CORPUS.mkdir(parents=True, exist_ok=True)
     lines = manual_lines()
     at = 0
     for (name, pages), path in zip(GENERATED, paths, strict=True):
-        pdf = FPDF(format="A4", unit="mm")
-        pdf.set_auto_page_break(False)
-        pdf.set_title(Path(name).stem.replace("-", " ").title())
-        pdf.set_font("Helvetica", size=9)
-        for _ in range(pages):
-            pdf.add_page()
-            for row in range(52):
-                line = lines[at % len(lines)]
-                at += 1
-                if line.strip():
-                    pdf.text(12, 14 + row * 5.3, line)
-        pdf.output(str(path))
+        at = write_manual_pdf(path, pages, lines, at, Path(name).stem.replace("-", " ").title())
     return paths
+
+
+def write_manual_pdf(path: Path, pages: int, lines: list[str], at: int, title: str) -> int:
+    """A PDF of `pages` A4 pages of 52 lines each, from lines[at:] (wrapping round); returns
+    where the next one would start."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.set_title(title)
+    pdf.set_font("Helvetica", size=9)
+    for _ in range(pages):
+        pdf.add_page()
+        for row in range(52):
+            line = lines[at % len(lines)]
+            at += 1
+            if line.strip():
+                pdf.text(12, 14 + row * 5.3, line)
+    pdf.output(str(path))
+    return at
 
 
 # -- one pipeline, in its own process ------------------------------------------------------------
 
 
 class PeakRSS:
-    """Samples this process's and its children's resident memory every 20 ms; keeps the peak."""
+    """Samples this process's and its children's resident memory every `every` seconds (20 ms
+    by default); keeps the peak."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: float = 0.02) -> None:
         import psutil
 
-        self.process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self.process, self.every, self.peak = psutil.Process(), every, 0
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
+    def sample(self) -> int:
+        """The resident memory now (and the peak, updated)."""
         import psutil
 
-        while not self._stop.is_set():
-            total = 0
+        total = 0
+        with contextlib.suppress(psutil.Error):
             for p in [self.process, *self.process.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
+                with contextlib.suppress(psutil.Error):  # a child that ended meanwhile
                     total += p.memory_info().rss
-            self.peak = max(self.peak, total)
-            self._stop.wait(0.02)
+        self.peak = max(self.peak, total)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every)
 
     def stop(self) -> int:
         self._stop.set()

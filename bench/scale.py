@@ -32,14 +32,12 @@ About 45-60 minutes at full size on 2 cores; --pages 2000 --documents 80 takes 2
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -49,42 +47,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale_corpus  # noqa: E402
+from index_speed import PeakRSS  # noqa: E402
 
 QUERIES = 300  # real queries timed (and checked for recall)
 STEPS = ("open", "search", "change", "sync")  # what is measured on the built library
-
-
-class PeakRss:
-    """The largest resident memory of this process plus its children, sampled in a thread."""
-
-    def __init__(self, every: float = 0.2) -> None:
-        import psutil
-
-        self.me, self.every, self.peak = psutil.Process(), every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def sample(self) -> int:
-        import psutil
-
-        total = 0
-        with contextlib.suppress(psutil.Error):
-            total = self.me.memory_info().rss
-            for child in self.me.children(recursive=True):
-                with contextlib.suppress(psutil.Error):  # ended meanwhile
-                    total += child.memory_info().rss
-        self.peak = max(self.peak, total)
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            self.sample()
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
 
 
 def folder_size(folder: Path) -> int:
@@ -105,7 +71,7 @@ def build(library, corpus: Path, manifest: dict, say, folders: list[Path]) -> di
     pages_of = {str((corpus / f["file"]).resolve()): f["pages"] for f in manifest["files"]}
     stored: list[tuple[float, int]] = []  # (seconds since start, pages)
     adds: list[dict] = []
-    rss = PeakRss()
+    rss = PeakRSS(every=0.2)
 
     def on_file(path: str, state: str, fraction, message: str) -> None:
         if state == "ready":
@@ -225,8 +191,7 @@ def usable():
     steps = ["m", "ma", "man", "manu", "manua", "", "p", "pe", "per", "perl", "", "x", ""]
     for i, text in enumerate(steps):
         QTimer.singleShot(60 * (i + 1), lambda t=text: panel.filter.setText(t))
-    view = getattr(panel, "view", None) or panel.tree
-    bar = view.verticalScrollBar()
+    bar = panel.tree.verticalScrollBar()
     for i in range(20):
         QTimer.singleShot(60 * len(steps) + 40 * (i + 1),
                           lambda i=i: bar.setValue(bar.maximum() * (i % 5) // 4))
@@ -325,8 +290,6 @@ class CountingEmbedder:
 
 def change_figures(library, corpus: Path) -> dict:
     """Remove one document; write one PDF again with a page changed and add it again."""
-    import numpy as np
-
     figures: dict = {}
     candidate = scale_corpus.change_candidates(corpus)[0]
     path = (corpus / candidate.file).resolve()
@@ -375,7 +338,6 @@ def change_figures(library, corpus: Path) -> dict:
         tmp.write_bytes(original)
         os.replace(tmp, path)
     library.add(path)  # back as it was
-    del np
     return figures
 
 

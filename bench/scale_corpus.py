@@ -171,9 +171,7 @@ class Planned:
 def plan(sources: list[ManPage], documents: int, seed: int = 18) -> list[Planned]:
     """Cut the manual pages, end to end, into `documents` documents of long-tailed lengths."""
     rng = random.Random(seed)
-    stream: list[tuple[str, list[str]]] = []  # (manual page, its lines), in order
-    for source in sources:
-        stream.append((source.name, source.lines))
+    stream = [(source.name, source.lines) for source in sources]  # in order
     total_lines = sum(len(lines) for _, lines in stream)
     total_pages = total_lines // PAGE_LINES
     # Log-normal lengths (median ~9 pages, a tail into the hundreds), scaled to the pages there are.

@@ -501,8 +501,6 @@ class KeywordIndex:
     word is, how long passages are) are then those of the library as it is.
     """
 
-    STOPWORDS = "en"
-
     def __init__(self, main: _Segment, recent: _Segment | None = None) -> None:
         self.main, self.recent = main, recent
 
@@ -569,23 +567,20 @@ class KeywordIndex:
 
         held = np.concatenate([s.ids for s in self.segments])
         missing = np.setdiff1d(catalog_ids, held)
-        kept_recent = (
-            np.intersect1d(self.recent.live_ids(), catalog_ids)
-            if self.recent is not None
-            else np.zeros(0, dtype=np.int64)
-        )
-        recent_ids = np.union1d(kept_recent, missing)
+        main_gone = np.setdiff1d(self.main.live_ids(), catalog_ids)
+        recent_live = self.recent.live_ids() if self.recent is not None else held[:0]
+        recent_gone = np.setdiff1d(recent_live, catalog_ids)
+        recent_ids = np.union1d(np.setdiff1d(recent_live, recent_gone), missing)
         live = max(len(catalog_ids), 1)
-        main_live = np.intersect1d(self.main.live_ids(), catalog_ids)
-        dead = self.stored_rows() - len(main_live) - len(kept_recent)
+        dead = len(held) - len(catalog_ids) + len(missing)  # rows held that are gone
         if len(recent_ids) > RECENT_FRACTION * live and len(recent_ids) > RECENT_MIN:
             return None
         if dead > MAX_DEAD_FRACTION * live:
             return None
-        self.main.kill(np.setdiff1d(self.main.live_ids(), catalog_ids))
+        self.main.kill(main_gone)
         if not len(missing):
             if self.recent is not None:
-                self.recent.kill(np.setdiff1d(self.recent.live_ids(), catalog_ids))
+                self.recent.kill(recent_gone)
             return False
         self.recent = _Segment.build(recent_ids, texts_for(recent_ids), reference=self.main)
         return True
@@ -612,9 +607,7 @@ class KeywordIndex:
 
         if not any(len(s.ids) for s in self.segments):
             return []
-        words = bm25s.tokenize(
-            [query], stopwords=self.STOPWORDS, show_progress=False, return_ids=False
-        )
+        words = bm25s.tokenize([query], stopwords=STOPWORDS, show_progress=False, return_ids=False)
         hits = [hit for s in self.segments for hit in s.search(words, k, allowed)]
         hits.sort(key=lambda hit: -hit[1])
         return hits[:k]
