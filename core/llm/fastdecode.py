@@ -11,7 +11,9 @@ Weights that arrive as 4-bit groups of 32 (GGUF Q4_0/Q4_1: one scale and one off
 are kept in torch's packed int4 layout, which stores the same numbers in a quarter of bf16's
 bytes. Decoding reads every weight once a token, so this is where the time goes. The packing is
 used only when it is lossless (every weight is its group's offset plus a whole multiple of its
-scale); any other weight stays in the model's dtype.
+scale); any other weight stays in the model's dtype. Checking and packing every weight takes
+~0.4 s at each start here, so the packed weights of a converted GGUF model are kept beside it
+(`PackedStore`) and read back at the next start.
 """
 
 from __future__ import annotations
@@ -43,15 +45,58 @@ def unsupported(model) -> str | None:
     return None
 
 
+class PackedStore:
+    """The packed weights of one model in a safetensors file: read when the file is there
+    (a weight it leaves out was not packable), else gathered as they are packed and written
+    by `save`. A damaged file is packed again, never an error."""
+
+    DONE = "_complete"  # a marker tensor: the file was written whole
+
+    def __init__(self, file=None) -> None:
+        self.file = file
+        self.known: dict | None = None
+        self.fresh: dict = {}
+        if file is not None and file.is_file():
+            try:
+                from safetensors.torch import load_file
+
+                tensors = load_file(str(file))
+                self.known = tensors if self.DONE in tensors else None
+            except Exception:  # whatever a damaged file makes safetensors raise: pack again
+                self.known = None
+
+    def save(self) -> None:
+        if self.file is None or self.known is not None:
+            return
+        import os
+
+        import torch
+        from safetensors.torch import save_file
+
+        tmp = self.file.with_name(f"{self.file.name}.tmp{os.getpid()}")
+        try:
+            save_file({**self.fresh, self.DONE: torch.zeros(1)}, str(tmp))
+            os.replace(tmp, self.file)
+        except OSError:  # a full or read-only disk: packed again at the next start
+            tmp.unlink(missing_ok=True)
+
+
 class _Linear:
     """y = x @ W.T, with W packed as int4 groups when that is exact, else as it was."""
 
-    def __init__(self, weight, dtype, pack: bool = True) -> None:
+    def __init__(self, weight, dtype, pack: bool = True, name: str = "", store=None) -> None:
         self.out_features = weight.shape[0]
         self.dense = None
         self.packed = None
-        if pack:
+        if pack and store is not None and store.known is not None:
+            if f"{name}.packed" in store.known:
+                self.packed = store.known[f"{name}.packed"]
+                self.scales = store.known[f"{name}.scales"]
+        elif pack:
             self._pack(weight)
+            if self.packed is not None and store is not None:
+                store.fresh[f"{name}.packed"] = self.packed
+                store.fresh[f"{name}.scales"] = self.scales
         if self.packed is None:
             self.dense = weight.detach().to(dtype).contiguous()
 
@@ -93,17 +138,20 @@ class _Linear:
 
 
 class _Layer:
-    def __init__(self, index: int, layer, dtype, weight, pack: bool) -> None:
+    def __init__(self, index: int, layer, dtype, weight, pack: bool, store) -> None:
         import torch
 
         def w(name: str):
             return weight(f"model.layers.{index}.{name}.weight", layer.get_submodule(name))
 
-        qkv = [w("self_attn.q_proj"), w("self_attn.k_proj"), w("self_attn.v_proj")]
-        self.qkv = _Linear(torch.cat(qkv), dtype, pack)
-        self.o = _Linear(w("self_attn.o_proj"), dtype, pack)
-        self.gate_up = _Linear(torch.cat([w("mlp.gate_proj"), w("mlp.up_proj")]), dtype, pack)
-        self.down = _Linear(w("mlp.down_proj"), dtype, pack)
+        def linear(part: str, *names: str):
+            tensor = torch.cat([w(n) for n in names]) if len(names) > 1 else w(names[0])
+            return _Linear(tensor, dtype, pack, f"layers.{index}.{part}", store)
+
+        self.qkv = linear("qkv", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj")
+        self.o = linear("o", "self_attn.o_proj")
+        self.gate_up = linear("gate_up", "mlp.gate_proj", "mlp.up_proj")
+        self.down = linear("down", "mlp.down_proj")
         self.norm1 = layer.input_layernorm.weight.detach().float()
         self.norm2 = layer.post_attention_layernorm.weight.detach().float()
 
@@ -113,9 +161,10 @@ class FastDecoder:
 
     `weights_file`: the safetensors file the model was loaded from. Its full-precision weights
     are what can be packed losslessly (the model's own copy may already be rounded to bf16).
+    `packed_file`: where the packed weights are kept between starts (None: packed each time).
     """
 
-    def __init__(self, model, weights_file=None) -> None:
+    def __init__(self, model, weights_file=None, packed_file=None) -> None:
         import torch
 
         source = None
@@ -136,9 +185,12 @@ class FastDecoder:
         self.dtype = model.dtype
         # The int4 kernels take bf16 inputs: fast only where the CPU does bf16 in hardware.
         pack = cpu_has_native_bf16()
+        store = PackedStore(packed_file if pack else None)
         self.layers = [
-            _Layer(i, layer, self.dtype, weight, pack) for i, layer in enumerate(model.model.layers)
+            _Layer(i, layer, self.dtype, weight, pack, store)
+            for i, layer in enumerate(model.model.layers)
         ]
+        store.save()
         self.heads = config.num_attention_heads
         self.kv_heads = getattr(config, "num_key_value_heads", None) or self.heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads

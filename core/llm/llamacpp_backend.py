@@ -33,6 +33,7 @@ from core.llm.kvcache import (
     write_index,
 )
 from core.llm.spec import ModelSpec
+from core.llm.token_counts import TokenCounts
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -184,6 +185,9 @@ class LlamaCppBackend:
         from core.llm.transformers_backend import cache_root
 
         self.states = StateFiles(cache_root() / "kv-llamacpp" / fingerprint) if save_kv else None
+        self._counts = TokenCounts(
+            self._count, cache_root() / "token-counts" / fingerprint if save_kv else None
+        )
         if on_progress:
             on_progress(1, 1, f"{self.name} is ready")
 
@@ -196,6 +200,9 @@ class LlamaCppBackend:
     # -- sizes ------------------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:
+        return self._counts(text)
+
+    def _count(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def kv_bytes_per_token(self) -> int:

@@ -20,6 +20,7 @@ from core.errors import ModelError
 from core.llm.base import GenerationStats, Message, StopScanner
 from core.llm.kvcache import PrefixCache, crop_to, new_cache
 from core.llm.spec import ModelSpec
+from core.llm.token_counts import TokenCounts
 
 # Prefill runs the prompt in steps: the first of PREFILL_CHUNK tokens, each next one twice the
 # one before, up to a size set by the model and the device alone, never by how fast the machine
@@ -174,9 +175,13 @@ class TransformersBackend:
         self.prefix_cache = PrefixCache(
             fingerprint, cache_root() / "kv" if save_kv else None, config=config
         )
+        tokenizer_key = _file_key(path if path.is_file() else folder / "tokenizer.json")
+        self._counts = TokenCounts(
+            self._count, cache_root() / "token-counts" / tokenizer_key if save_kv else None
+        )
         self._lock = threading.Lock()
         self._chunk = self._largest_step()  # for the memory estimate
-        self.fast = _fast_decoder(self.model, folder)
+        self.fast = _fast_decoder(self.model, folder, kept=spec.kind == "gguf")
         # A cancel is checked before every decoder layer, so it stops a long prefill step.
         self._cancel: threading.Event | None = None
         for layer in _decoder_layers(self.model):
@@ -199,6 +204,9 @@ class TransformersBackend:
     # -- sizes ------------------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:
+        return self._counts(text)
+
+    def _count(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def kv_bytes_per_token(self) -> int:
@@ -432,15 +440,24 @@ def _decoder_layers(model) -> list:
 FAST_DECODE_MAX_BYTES = 4 * 1024**3  # larger models on a CPU belong to llama.cpp or a server
 
 
-def _fast_decoder(model, folder: Path):
-    """The lean decode step for this model, or None where transformers' own forward is used."""
+def _fast_decoder(model, folder: Path, kept: bool = False):
+    """The lean decode step for this model, or None where transformers' own forward is used.
+    `kept`: `folder` is Longread's converted copy, where the packed weights may be kept."""
+    import platform
+
+    import torch
+
     from core.llm.fastdecode import FastDecoder, unsupported
 
     size = sum(p.numel() * p.element_size() for p in model.parameters())
     if unsupported(model) is not None or size > FAST_DECODE_MAX_BYTES:
         return None
     weights = folder / "model.safetensors"
-    return FastDecoder(model, weights if weights.is_file() else None)
+    if not weights.is_file():
+        return FastDecoder(model, None)
+    # The packed layout is torch's own: kept per torch version and processor family.
+    packed = folder / f"packed-int4-torch{torch.__version__}-{platform.machine()}.safetensors"
+    return FastDecoder(model, weights, packed if kept else None)
 
 
 def _quiet_transformers() -> None:

@@ -161,3 +161,44 @@ def test_onnx_without_its_copy_is_explained(tmp_path):
     with pytest.raises(ModelError, match="no ONNX copy") as error:
         Embedder(copy, engine="onnx").embed(["anything"])
     assert "Reinstall Longread" in error.value.hint
+
+
+def test_a_plain_folder_embeds_as_sentence_transformers_does_without_importing_it(tmp_path):
+    # Importing sentence-transformers brings scikit-learn, SciPy and pandas (~0.9 s at every
+    # start): the built-in model runs without it, with the same vectors.
+    from core.embeddings import _SentenceTransformersModel, _TorchModel
+
+    texts = [*prose.paragraphs()[:30], "short", " ".join(prose.paragraphs()[:8])]
+    import torch
+
+    folder = bundled_model_path()
+    lean = _TorchModel(folder, "cpu", torch.float32)
+    library = _SentenceTransformersModel(folder, "cpu", torch.float32)
+    (a, tokens_a), (b, tokens_b) = lean.encode(texts), library.encode(texts)
+    assert tokens_a == tokens_b
+    assert float(np.abs(a - b).max()) < 1e-5
+
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from core.embeddings import Embedder; e = Embedder(); "
+        "v = e.embed_query('hello'); "
+        "print(type(e._model).__name__, 'sentence_transformers' in sys.modules, v.shape[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.split()
+    assert out == ["_TorchModel", "False", "384"]
+
+
+def test_a_folder_with_other_modules_goes_through_sentence_transformers(tmp_path):
+    import json
+
+    copy = shutil.copytree(bundled_model_path(), tmp_path / "with-dense")
+    modules = json.loads((copy / "modules.json").read_text())
+    modules.append({"idx": 3, "name": "3", "path": "3_Dense", "type": "custom_code.Dense"})
+    (copy / "modules.json").write_text(json.dumps(modules))
+    from core.embeddings import _plain_folder
+
+    assert _plain_folder(bundled_model_path()) and not _plain_folder(copy)
