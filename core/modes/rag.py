@@ -18,6 +18,10 @@ SEARCH_K = 8  # passages searched for; as many as fit the budget are used
 NOT_FOUND = grounding.NOT_FOUND
 STRONG_SHARE = 0.55  # keep passages scoring at least this share of the best (see `strong`)
 MIN_SIMILARITY = 0.25  # below this (cosine, MiniLM) a passage shares no meaning with the question
+# Tables are read from every page of a selection up to this size (a table's rows match a
+# question's words poorly, so its passage is often not found); past it, from the documents of
+# the passages found (a 1,000-page manual's tables take ~0.2 s to read).
+TABLE_PAGES = 2_000
 INSTRUCTION = (
     "Answer the question in one or two sentences, using only the passages above. "
     "After the answer, give the number of the passage you used, like [1]."
@@ -218,11 +222,17 @@ def _without_runs_of_numbers(text: str, passages: int) -> str:
 
 def _all_pages(request: Request, passages) -> tuple[list[Source | None], list[str]]:
     """Every page of the selected documents (passages too, for a document not loaded): their
-    sources (None for a passage) and their texts, in the same order."""
+    sources (None for a passage) and their texts, in the same order. Past TABLE_PAGES pages
+    only the documents the passages came from: reading the tables of a whole library of 2,000
+    documents took ~3 s at every question."""
+    documents = request.documents
+    if sum(len(doc.pages) for doc in documents) > TABLE_PAGES:
+        holding = {p.doc_id for p in passages}
+        documents = [doc for doc in documents if doc.id in holding]
     pages: list[Source | None] = [
-        Source.of_page(doc, page) for doc in request.documents for page in doc.pages
+        Source.of_page(doc, page) for doc in documents for page in doc.pages
     ]
-    loaded = {d.id for d in request.documents}
+    loaded = {d.id for d in documents}
     extra = [p.text for p in passages if p.doc_id not in loaded]
     return pages + [None] * len(extra), [s.text for s in pages if s is not None] + extra
 

@@ -110,14 +110,14 @@ def prefill_speed(backend) -> tuple[float | None, str]:
     return ASSUMED_BANDWIDTH[device] * 12 / size, "estimated"
 
 
-def waiting_time(tokens: int, backend) -> str:
+def waiting_time(tokens: int, backend, exact: bool = True) -> str:
     """ "about 7 minutes": how long direct mode would read `tokens`, where the speed is known."""
     rate, _how = prefill_speed(backend)
     if not rate:
         return ""
     seconds = tokens / rate
-    span = f"{seconds / 60:.0f} minutes" if seconds >= 90 else f"{seconds:.0f} s"
-    return f"direct would read {tokens:,} tokens at ~{rate:,.0f} tokens/s, about {span}"
+    span = f"{seconds / 60:,.0f} minutes" if seconds >= 90 else f"{seconds:.0f} s"
+    return f"direct would read {_said(tokens, exact)} at ~{rate:,.0f} tokens/s, about {span}"
 
 
 def rag_budget(backend) -> int:
@@ -126,11 +126,34 @@ def rag_budget(backend) -> int:
     return min(limit, SMALL_MODEL_RAG_TOKENS) if is_small(backend) else limit
 
 
+def selection_tokens(documents, backend, enough: int) -> tuple[int, bool]:
+    """(tokens, exact): the documents' size in the model's tokens. Largest first, counted only
+    until they pass `enough` (whether direct mode takes them is then settled); the rest is
+    estimated from the characters a token held so far. A library of 2,000 documents took 24 s
+    to count in full at every question."""
+    texts = sorted((doc.text for doc in documents), key=len, reverse=True)
+    tokens = characters = 0
+    for i, text in enumerate(texts):
+        tokens += backend.count_tokens(text)
+        characters += len(text)
+        if tokens > enough and i + 1 < len(texts):
+            rest = sum(len(t) for t in texts[i + 1 :])
+            return tokens + round(rest * tokens / max(characters, 1)), False
+    return tokens, True
+
+
+def _said(tokens: int, exact: bool) -> str:
+    """ "12,345 tokens", or "about 12,300,000 tokens" for an estimate (three figures)."""
+    if exact:
+        return f"{tokens:,} tokens"
+    return f"about {round(tokens, 2 - len(str(tokens)) + 1):,} tokens"
+
+
 def choose(request: Request, backend) -> Choice:
-    tokens = sum(backend.count_tokens(doc.text) for doc in request.documents)
     limit, why_limit = direct_limit(backend)
-    fits = tokens <= limit and backend.fits(tokens + PROMPT_ROOM, ANSWER_ROOM)
-    size = f"The selection is {tokens:,} tokens"
+    tokens, exact = selection_tokens(request.documents, backend, limit)
+    fits = exact and tokens <= limit and backend.fits(tokens + PROMPT_ROOM, ANSWER_ROOM)
+    size = f"The selection is {_said(tokens, exact)}"
     counted = counting.answer(request.question, request.documents)
     if counted is not None:
         return Choice(
@@ -165,7 +188,7 @@ def choose(request: Request, backend) -> Choice:
             limit,
         )
     if request.library is not None:
-        wait = waiting_time(tokens, backend)
+        wait = waiting_time(tokens, backend, exact)
         return Choice(
             "rag",
             f"{size}, more than direct mode takes ({why_limit}), and the question asks for "

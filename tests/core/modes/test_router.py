@@ -119,3 +119,28 @@ def test_before_a_probe_the_wait_is_estimated_from_the_models_size():
 def _document_words(words: int) -> Document:
     text = " ".join(f"word{i % 97}" for i in range(words))
     return Document("/w.txt", "Words", "1" * 64, "txt", "page", make_pages([text]), id=2)
+
+
+def test_a_large_library_is_counted_only_until_it_is_too_large_for_direct_mode():
+    # Asking about a whole library of 2,000 documents counted every one at each question (24 s
+    # here): only the largest are counted until direct mode is ruled out; the rest is estimated.
+    backend = _BigModel("counted-4b.gguf")
+    counted: list[int] = []
+    real = backend.count_tokens
+    backend.count_tokens = lambda text: counted.append(len(text)) or real(text)
+    documents = [_document_words(400 + 10 * i) for i in range(200)]
+    total = sum(len(doc.text.split()) for doc in documents)
+
+    choice = choose(Request(texts.QUESTION, documents, object()), backend)
+
+    assert choice.mode == "rag"
+    assert len(counted) < 200 and counted == sorted(counted, reverse=True)
+    assert abs(choice.tokens - total) < 0.02 * total
+    assert f"about {round(choice.tokens, -3):,} tokens" in choice.reason
+
+    # A selection that fits is counted whole, and its size said exactly.
+    few = documents[:3]
+    counted.clear()
+    choice = choose(Request(texts.QUESTION, few, object()), backend)
+    assert choice.mode == "direct" and len(counted) == 3
+    assert f"The selection is {choice.tokens:,} tokens" in choice.reason

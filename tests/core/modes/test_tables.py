@@ -117,3 +117,33 @@ def test_the_prompt_lines_say_each_value_with_its_names_or_nothing():
     assert "- 1901, Population: 6,215 (Population at each census)" in said
     assert said.endswith("\n\n")
     assert tables.said("Who wrote the history?", [EPUB]) == ""
+
+
+def test_in_a_large_selection_only_the_found_documents_tables_are_read():
+    # A library of thousands of pages: reading every page's tables took ~3 s a question. Past
+    # rag.TABLE_PAGES pages, the tables come from the documents the passages were found in.
+    from types import SimpleNamespace
+
+    from core.documents.models import Document, make_pages
+    from core.modes import Request, rag
+
+    def document(doc_id: int, pages: int, text: str) -> Document:
+        return Document(
+            f"/d{doc_id}.md",
+            f"D{doc_id}",
+            f"{doc_id:064d}",
+            "md",
+            "page",
+            make_pages([text] * pages),
+            id=doc_id,
+        )
+
+    found = [SimpleNamespace(doc_id=2, text="a passage")]
+    small = [document(1, 3, MARKDOWN), document(2, 3, EPUB)]
+    _pages, texts = rag._all_pages(Request("q", small, None), found)
+    assert MARKDOWN in texts and EPUB in texts  # a small selection: every document's tables
+
+    size = rag.TABLE_PAGES // 2 + 1
+    large = [document(1, size, MARKDOWN), document(2, size, EPUB)]
+    pages, texts = rag._all_pages(Request("q", large, None), found)
+    assert MARKDOWN not in texts and EPUB in texts and len(pages) == len(texts) == size
