@@ -21,11 +21,14 @@ runs), in this process, as a user adding one folder at a time would. Measured:
 - removing one document (until a search no longer finds it);
 - re-adding one changed document (one page of a PDF rewritten): time, and passages embedded
   against the document's passages;
-- re-syncing the unchanged watched folders.
+- re-syncing the unchanged watched folders;
+- asking about the whole library (every document selected, as the window's "All documents"),
+  with the built-in model and a cache folder of its own: seconds to the answer's first word
+  (the model already loaded) for the first question and, median, for two later ones.
 
 Run: python bench/scale.py [--pages 50000 --documents 2100] [--json FILE] [--reuse [--only STEPS]]
 --reuse measures a library built before (bench/out/scale-home) without building it again;
---only open,search,change,sync picks what is measured on it.
+--only open,search,change,sync,ask picks what is measured on it.
 About 45-60 minutes at full size on 2 cores; --pages 2000 --documents 80 takes 2-3 minutes.
 """
 
@@ -50,7 +53,8 @@ import scale_corpus  # noqa: E402
 from index_speed import PeakRSS  # noqa: E402
 
 QUERIES = 300  # real queries timed (and checked for recall)
-STEPS = ("open", "search", "change", "sync")  # what is measured on the built library
+STEPS = ("open", "search", "change", "sync", "ask")  # what is measured on the built library
+ASKED = ("rsync", "tar", "kill")  # manual pages asked about ("What does … do?"), if present
 
 
 def folder_size(folder: Path) -> int:
@@ -349,6 +353,55 @@ def sync_figures(library) -> dict:
     return {"resync_unchanged_s": round(seconds, 2), "resync_changes": changed}
 
 
+def ask_figures(library, manifest: dict) -> dict:
+    """Questions about every document, each as the window asks one: the documents read from the
+    library, the mode chosen, passages found, the answer streamed. Seconds to its first word."""
+    import tempfile
+
+    from ask_twice import fresh_cache
+
+    names = {name for f in manifest["files"] for name in f["summaries"]}
+    asked = [n for n in ASKED if n in names] or sorted(names)[:3]
+    kept = os.environ.get("LONGREAD_CACHE")
+    with tempfile.TemporaryDirectory(prefix="longread-scale-ask-") as home:
+        os.environ["LONGREAD_CACHE"] = str(fresh_cache(Path(home)))  # no counts kept from before
+        try:
+            from core.llm import get_backend
+            from core.modes import Request, ask
+
+            backend = get_backend("default")
+            times, modes = [], []
+            for name in asked:
+                began = time.perf_counter()
+                documents = [library.get(info.id) for info in library.documents()]
+                first: list[float] = []
+
+                def on_token(_piece: str, began=began, first=first) -> None:
+                    if not first:
+                        first.append(time.perf_counter() - began)
+
+                request = Request(
+                    f"What does {name} do?",
+                    documents,
+                    library,
+                    max_new_tokens=40,
+                    on_token=on_token,
+                )
+                answer = ask(request, backend)
+                times.append(first[0] if first else time.perf_counter() - began)
+                modes.append(answer.mode)
+        finally:
+            if kept is None:
+                os.environ.pop("LONGREAD_CACHE", None)
+            else:
+                os.environ["LONGREAD_CACHE"] = kept
+    return {
+        "ask_first_s": round(times[0], 2),
+        "ask_later_s": round(statistics.median(times[1:]), 2) if len(times) > 1 else None,
+        "ask_modes": ", ".join(modes),
+    }
+
+
 # -- the table -------------------------------------------------------------------------------
 
 ROWS = (
@@ -383,6 +436,9 @@ ROWS = (
     ("readd_changed_passages", "  of its passages", "{}"),
     ("resync_unchanged_s", "re-sync unchanged watched folders", "{:.2f} s"),
     ("resync_changes", "  changes found", "{}"),
+    ("ask_first_s", "a question about every document: first word (model loaded)", "{:.1f} s"),
+    ("ask_later_s", "  later questions (median)", "{:.1f} s"),
+    ("ask_modes", "  modes chosen", "{}"),
 )
 
 
@@ -474,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
     if "sync" in steps:
         say("Re-syncing the watched folders…")
         figures.update(sync_figures(library))
+    if "ask" in steps:
+        say("Asking about every document…")
+        figures.update(ask_figures(library, manifest))
     print()
     print(table(figures))
     if args.json:
