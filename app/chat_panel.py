@@ -297,6 +297,26 @@ def chip_text(n: int, citation: dict) -> str:
     return f"{n}  {title}, {place}" if title else f"{n}  {place}"
 
 
+def _step_words(key: str, value) -> str:
+    """One entry of a step, as Details lists it: "prefill s 1.06", "passages 1 (p. 4), 2 (pp.
+    7-8)"."""
+    name = key.replace("_", " ")
+    if isinstance(value, bool):
+        return f"{name}: {'yes' if value else 'no'}"
+    if isinstance(value, int):
+        return f"{name} {value:,}"
+    if isinstance(value, float):
+        return f"{name} {value:.2f}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        places = []
+        for n, item in enumerate(value, start=1):
+            page, end = item.get("page"), item.get("page_end")
+            where = f"pp. {page}-{end}" if end not in (None, page) else f"p. {page}"
+            places.append(f"{item.get('n', n)} ({where})" if page is not None else str(n))
+        return f"{name} {', '.join(places)}"
+    return f"{name}: {str(value)[:80]}"
+
+
 def describe_trace(answer: dict) -> str:
     """The details an answer's "details" expander shows: why this mode, the steps, the times."""
     lines = [
@@ -358,16 +378,7 @@ def describe_trace(answer: dict) -> str:
         for step in steps[:40]:
             if step.get("step") == "grounding":
                 continue  # said above, in words
-            words = ", ".join(
-                f"{k.replace('_', ' ')}: {'yes' if v else 'no'}"
-                if isinstance(v, bool)
-                else f"{k.replace('_', ' ')} {v:,}"
-                if isinstance(v, int)
-                else f"{k.replace('_', ' ')} {v:.2f}"
-                if isinstance(v, float)
-                else f"{k.replace('_', ' ')}: {str(v)[:80]}"
-                for k, v in step.items()
-            )
+            words = ", ".join(_step_words(k, v) for k, v in step.items())
             lines.append("• " + html.escape(words))
         if len(steps) > 40:
             lines.append(f"… and {len(steps) - 40} more")

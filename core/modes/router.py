@@ -116,7 +116,12 @@ def waiting_time(tokens: int, backend, exact: bool = True) -> str:
     if not rate:
         return ""
     seconds = tokens / rate
-    span = f"{seconds / 60:,.0f} minutes" if seconds >= 90 else f"{seconds:.0f} s"
+    if seconds >= 2 * 3600:
+        span = f"{seconds / 3600:,.0f} hours"
+    elif seconds >= 90:
+        span = f"{seconds / 60:.0f} minutes"
+    else:
+        span = f"{seconds:.0f} s"
     return f"direct would read {_said(tokens, exact)} at ~{rate:,.0f} tokens/s, about {span}"
 
 

@@ -12,14 +12,26 @@ SET_ASIDE = {
     "complete": True,
     "supported": False,
     "citations": [
-        {"doc": 1, "title": "Report", "page": 11, "page_label": "11", "page_unit": "page",
-         "start": 0, "end": 10, "quote": "The vault is closed on Sundays."},
+        {
+            "doc": 1,
+            "title": "Report",
+            "page": 11,
+            "page_label": "11",
+            "page_unit": "page",
+            "start": 0,
+            "end": 10,
+            "quote": "The vault is closed on Sundays.",
+        },
     ],
     "timings": {"total": 1.4},
     "trace": [
         {"step": "search", "found": 8},
-        {"step": "grounding", "shown": False, "draft": "The access code is 1234567890.",
-         "why": "not supported by the documents: no passage it could cite holds 1234567890"},
+        {
+            "step": "grounding",
+            "shown": False,
+            "draft": "The access code is 1234567890.",
+            "why": "not supported by the documents: no passage it could cite holds 1234567890",
+        },
     ],
 }
 
@@ -70,3 +82,17 @@ def test_details_say_yes_or_no_for_what_a_step_did():
     step = {"step": "hop", "question": "What is the allowance in Milan?", "shown": True}
     details = describe_trace({**SET_ASIDE, "supported": True, "trace": [step]})
     assert "shown: yes" in details and "shown 1" not in details
+
+
+def test_details_list_the_passages_read_by_number_and_page(qtbot):
+    widget = AnswerWidget()
+    qtbot.addWidget(widget)
+    passages = [
+        {"n": 1, "doc": 1861, "page": 4, "page_end": 4, "score": 0.032},
+        {"n": 2, "doc": 7, "page": 7, "page_end": 8, "score": 0.03},
+    ]
+    answer = {"step": "answer", "passages": passages, "prompt_tokens": 589, "prefill_s": 1.06}
+    widget.show_answer({**SET_ASIDE, "supported": True, "trace": [answer]})
+    details = widget.details.text()
+    assert "passages 1 (p. 4), 2 (pp. 7-8)" in details and "prompt tokens 589" in details
+    assert "{" not in details and "1861" not in details  # no raw records, no internal ids

@@ -144,3 +144,17 @@ def test_a_large_library_is_counted_only_until_it_is_too_large_for_direct_mode()
     choice = choose(Request(texts.QUESTION, few, object()), backend)
     assert choice.mode == "direct" and len(counted) == 3
     assert f"The selection is {choice.tokens:,} tokens" in choice.reason
+
+
+def test_a_wait_of_hours_is_said_in_hours():
+    from core.llm import probe
+    from core.modes.router import waiting_time
+
+    backend = _BigModel("slow-4b.gguf")
+    probe.store(
+        probe.key("slow-4b.gguf", "llama.cpp"),
+        {"prefill_tok_s": 150.0, "decode_tok_s": 9.0, "runtime": "llama.cpp"},
+    )
+    assert waiting_time(2_000_000, backend, exact=False).endswith("about 4 hours")
+    assert "about 2,000,000 tokens" in waiting_time(2_000_000, backend, exact=False)
+    assert waiting_time(20_000, backend).endswith("about 2 minutes")
