@@ -356,6 +356,10 @@ class _TorchModel:
         self.model = model.to(device).eval()
         self.device = self.model.device
         self.positions = int(getattr(model.config, "max_position_embeddings", 0) or 0)
+        # BERT-like models take segment ids; DistilBERT, MPNet and others have none.
+        import inspect
+
+        self.segments = "token_type_ids" in inspect.signature(self.model.forward).parameters
 
     def get_embedding_dimension(self) -> int:
         return self.dimension
@@ -370,12 +374,11 @@ class _TorchModel:
         mask = torch.tensor([e.attention_mask for e in encoded], dtype=torch.long)
         if self.positions and ids.shape[1] > self.positions:  # padding past what it reads
             ids, mask = ids[:, : self.positions], mask[:, : self.positions]
+        inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        if self.segments:
+            inputs["token_type_ids"] = torch.zeros_like(ids).to(self.device)
         with torch.inference_mode():
-            tokens = self.model(
-                input_ids=ids.to(self.device),
-                attention_mask=mask.to(self.device),
-                token_type_ids=torch.zeros_like(ids).to(self.device),
-            ).last_hidden_state
+            tokens = self.model(**inputs).last_hidden_state
             if self.cls:
                 vectors = tokens[:, 0]
             else:

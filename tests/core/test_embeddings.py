@@ -202,3 +202,28 @@ def test_a_folder_with_other_modules_goes_through_sentence_transformers(tmp_path
     from core.embeddings import _plain_folder
 
     assert _plain_folder(bundled_model_path()) and not _plain_folder(copy)
+
+
+def test_a_model_without_segment_ids_embeds_as_sentence_transformers_does(tmp_path):
+    # DistilBERT and MPNet folders (all-mpnet-base-v2 is a common choice) take no
+    # token_type_ids: a small DistilBERT with the built-in model's tokenizer and pooling.
+    import torch
+    from transformers import DistilBertConfig, DistilBertModel
+
+    from core.embeddings import _SentenceTransformersModel, _TorchModel
+
+    folder = tmp_path / "tiny-distilbert"
+    shutil.copytree(bundled_model_path(), folder)
+    (folder / "model.safetensors").unlink()
+    torch.manual_seed(0)
+    config = DistilBertConfig(vocab_size=30522, dim=64, n_layers=2, n_heads=2, hidden_dim=128)
+    DistilBertModel(config).save_pretrained(folder)
+    pooling = folder / "1_Pooling" / "config.json"
+    pooling.write_text(pooling.read_text().replace("384", "64"))
+    texts = [*prose.paragraphs()[:6], "short"]
+
+    (a, _), (b, _) = (
+        _TorchModel(folder, "cpu", torch.float32).encode(texts),
+        _SentenceTransformersModel(folder, "cpu", torch.float32).encode(texts),
+    )
+    assert a.shape == (7, 64) and float(np.abs(a - b).max()) < 1e-5
