@@ -158,3 +158,22 @@ def test_a_wait_of_hours_is_said_in_hours():
     assert waiting_time(2_000_000, backend, exact=False).endswith("about 4 hours")
     assert "about 2,000,000 tokens" in waiting_time(2_000_000, backend, exact=False)
     assert waiting_time(20_000, backend).endswith("about 2 minutes")
+
+
+def test_one_document_far_past_the_limit_is_counted_from_its_start():
+    # A 1,000-page manual took 1.5 s to count whole at its first question; its start is enough
+    # to rule direct mode out, and its size is estimated from it.
+    from core.modes import router
+
+    backend = _BigModel("sampled-4b.gguf")
+    counted: list[int] = []
+    real = backend.count_tokens
+    backend.count_tokens = lambda text: counted.append(len(text)) or real(text)
+    manual = _document_words(600_000)
+    whole = len(manual.text.split())
+
+    choice = choose(Request(texts.QUESTION, [manual], object()), backend)
+
+    assert choice.mode == "rag" and "about" in choice.reason
+    assert max(counted) <= max(router.SAMPLE_CHARS, 8 * choice.direct_limit)
+    assert abs(choice.tokens - whole) < 0.02 * whole
