@@ -89,14 +89,13 @@ def _rss_bytes() -> int:
     """Memory this process holds, after freed memory is handed back: glibc keeps what threads
     freed in their own arenas, which made the same add measure 46 MB in one run and 263 MB in
     the next; a file that got through whole is held, and still counts."""
+    import contextlib
     import ctypes
     import gc
 
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: measured as it is
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
