@@ -142,6 +142,10 @@ class IngestMixin:
         self._update_search_index(say)
         if not report.cancelled:
             self._watch_added(paths, report)
+        if report.added or report.updated:  # reading and embedding freed hundreds of MB
+            from core.memory import release_freed_memory
+
+            release_freed_memory()
         if on_progress is not None:
             on_progress(done, total, report.summary())
         return report
