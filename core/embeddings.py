@@ -290,11 +290,16 @@ class Embedder:
 PLAIN_MODULES = {"Transformer", "Pooling", "Normalize"}
 
 
+def _settings(folder: Path, name: str) -> dict:
+    """A JSON file of the folder's ({} where it has none)."""
+    file = folder / name
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
 def _pooling(folder: Path) -> tuple[bool, int]:
     """(CLS pooling rather than mean, vector size) from the folder's pooling module."""
-    pooling = folder / "1_Pooling" / "config.json"
-    config = json.loads(pooling.read_text()) if pooling.is_file() else {}
-    hidden = json.loads((folder / "config.json").read_text()).get("hidden_size")
+    config = _settings(folder, "1_Pooling/config.json")
+    hidden = _settings(folder, "config.json").get("hidden_size")
     return bool(config.get("pooling_mode_cls_token")), int(
         config.get("word_embedding_dimension") or hidden
     )
@@ -303,23 +308,19 @@ def _pooling(folder: Path) -> tuple[bool, int]:
 def _plain_folder(folder: Path) -> bool:
     """Whether `_TorchModel` computes exactly what sentence-transformers would for `folder`."""
     try:
-        modules = json.loads((folder / "modules.json").read_text())
-        types = [str(m.get("type", "")) for m in modules]
-        pooling = folder / "1_Pooling" / "config.json"
-        config = json.loads(pooling.read_text()) if pooling.is_file() else {}
-        settings = folder / "sentence_bert_config.json"
-        sbert = json.loads(settings.read_text()) if settings.is_file() else {}
+        types = [str(m.get("type", "")) for m in _settings(folder, "modules.json")]
+        pooling = _settings(folder, "1_Pooling/config.json")
+        lower_case = _settings(folder, "sentence_bert_config.json").get("do_lower_case")
     except (OSError, ValueError, AttributeError):
         return False
-    modes = [k for k, v in config.items() if k.startswith("pooling_mode_") and v]
+    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
     kinds = [t.rsplit(".", 1)[-1] for t in types]
     return (
         all(t.startswith("sentence_transformers.") for t in types)
         and set(kinds) <= PLAIN_MODULES
         and kinds[:1] == ["Transformer"]
         and modes in (["pooling_mode_mean_tokens"], ["pooling_mode_cls_token"])
-        and not sbert.get("do_lower_case")
-        and (folder / "tokenizer.json").is_file()
+        and not lower_case
     )
 
 
@@ -337,6 +338,15 @@ def _batch_tokenizer(folder: Path):
     pad = tokenizer.token_to_id("[PAD]") or 0
     tokenizer.enable_padding(pad_id=pad, pad_to_multiple_of=PAD_MULTIPLE)
     return tokenizer
+
+
+def _encode(tokenizer, texts: list[str]):
+    """(token ids, attention mask) of a batch, as int64 arrays padded together."""
+    import numpy as np
+
+    encoded = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encoded], dtype=np.int64)
+    return ids, np.array([e.attention_mask for e in encoded], dtype=np.int64)
 
 
 class _TorchModel:
@@ -369,9 +379,7 @@ class _TorchModel:
         import torch
         import torch.nn.functional as F
 
-        encoded = self.tokenizer.encode_batch(texts)
-        ids = torch.tensor([e.ids for e in encoded], dtype=torch.long)
-        mask = torch.tensor([e.attention_mask for e in encoded], dtype=torch.long)
+        ids, mask = (torch.from_numpy(a) for a in _encode(self.tokenizer, texts))
         if self.positions and ids.shape[1] > self.positions:  # padding past what it reads
             ids, mask = ids[:, : self.positions], mask[:, : self.positions]
         inputs = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
@@ -470,9 +478,7 @@ class _OnnxModel:
         """(unit vectors, tokens read), as _TorchModel gives them."""
         import numpy as np
 
-        encoded = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        ids, mask = _encode(self.tokenizer, texts)
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.documents.models import PAGE_SEPARATOR
 from core.modes import counting
 from core.modes.base import Request
 from core.modes.mentions import absence_question
@@ -137,24 +138,31 @@ def selection_tokens(documents, backend, enough: int) -> tuple[int, bool]:
     until they pass `enough` (whether direct mode takes them is then settled); the rest is
     estimated from the characters a token held so far. A library of 2,000 documents took 24 s
     to count in full at every question."""
-    texts = sorted((doc.text for doc in documents), key=len, reverse=True)
+    # Sizes from the pages, so a text is put together only if it is counted.
+    sized = sorted(((_characters(doc), doc) for doc in documents), key=lambda s: -s[0])
     # A text many times what direct mode takes is counted from its start, enough to rule it
     # out (a 1,000-page manual took 1.5 s to count whole): text runs ~4 characters a token.
     start = max(SAMPLE_CHARS, 8 * enough)
     tokens = characters = 0
-    for i, text in enumerate(texts):
-        whole = len(text) <= 2 * start
+    for i, (size, doc) in enumerate(sized):
+        text = doc.text
+        whole = size <= 2 * start
         counted = backend.count_tokens(text if whole else text[:start])
         if not whole and tokens + counted <= enough:  # its start does not rule it out
             counted, whole = backend.count_tokens(text), True
         elif not whole:
-            counted = round(counted * len(text) / start)
+            counted = round(counted * size / start)
         tokens += counted
-        characters += len(text)
-        if tokens > enough and (i + 1 < len(texts) or not whole):
-            rest = sum(len(t) for t in texts[i + 1 :])
+        characters += size
+        if tokens > enough and (i + 1 < len(sized) or not whole):
+            rest = sum(size for size, _doc in sized[i + 1 :])
             return tokens + round(rest * tokens / max(characters, 1)), False
     return tokens, True
+
+
+def _characters(doc) -> int:
+    """len(doc.text), without putting the text together."""
+    return sum(len(p.text) for p in doc.pages) + len(PAGE_SEPARATOR) * max(len(doc.pages) - 1, 0)
 
 
 def _said(tokens: int, exact: bool) -> str:

@@ -23,6 +23,7 @@ import pytest
 from core.documents import Limits, load, read
 from core.errors import DocumentError, displayable
 from core.library import Library
+from core.memory import release_freed_memory
 from tests.core.documents import files
 from tests.core.documents.checks import assert_user_message, assert_well_formed
 from tests.corpus.make_corpus import build, restore_permissions
@@ -89,13 +90,7 @@ def _rss_bytes() -> int:
     """Memory this process holds, after freed memory is handed back: glibc keeps what threads
     freed in their own arenas, which made the same add measure 46 MB in one run and 263 MB in
     the next; a file that got through whole is held, and still counts."""
-    import contextlib
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: measured as it is
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    release_freed_memory()
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
